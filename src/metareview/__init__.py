@@ -1,0 +1,45 @@
+"""metareview: systematic reviews with meta-analysis, reproducible and RevMan-exact.
+
+The top-level names are imported lazily so that ``import metareview`` (and the CLI) start
+fast; numpy, scipy and pandas load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnalysisSpec",
+    "MetaAnalysisResult",
+    "Preset",
+    "RevMan5",
+    "__version__",
+    "meta_analysis",
+]
+
+_LAZY = {
+    "meta_analysis": "metareview.analysis",
+    "AnalysisSpec": "metareview.analysis",
+    "MetaAnalysisResult": "metareview.analysis",
+    "Preset": "metareview.analysis",
+    "RevMan5": "metareview.analysis",
+}
+
+if TYPE_CHECKING:
+    from metareview.analysis import (
+        AnalysisSpec,
+        MetaAnalysisResult,
+        Preset,
+        RevMan5,
+        meta_analysis,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'metareview' has no attribute {name!r}")
