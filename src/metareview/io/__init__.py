@@ -1,0 +1,1 @@
+"""Readers for files produced by other meta-analysis software (RevMan 5, RevMan Web)."""
