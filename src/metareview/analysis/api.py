@@ -6,6 +6,7 @@ import warnings as _warnings
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from metareview import stats
 from metareview.analysis.data import StudyTable, prepare
@@ -64,6 +65,7 @@ def compute(
     label_exp: str = "Experimental",
     label_ctrl: str = "Control",
     warn: bool = True,
+    _stacklevel: int = 3,
 ) -> MetaAnalysisResult:
     """Compute one analysis from a validated :class:`StudyTable`.
 
@@ -97,19 +99,21 @@ def compute(
 
     # --- displayed weights (spec §9)
     overall_w = pooled.weights[:n]
-    pct = np.zeros(n)
-    sub_weight = np.zeros(len(labels))
+    pct: NDArray[np.float64] = np.zeros(n)
+    sub_weight: NDArray[np.float64] = np.zeros(len(labels))
     if spec.totals == "yes":
         total = pooled.weight_sum[0]
         if total > 0:
             pct = 100.0 * overall_w / total
         if labels:
-            sub_weight = np.bincount(sub_of_row, weights=pct, minlength=len(labels))
+            sub_weight = np.bincount(sub_of_row, weights=pct, minlength=len(labels)).astype(
+                np.float64
+            )
     elif spec.totals == "sub" and labels:
         sub_rows = pooled.weights[n:]
-        sums = groups.expand(pooled.weight_sum)[n:]
+        sub_sums = groups.expand(pooled.weight_sum)[n:]
         with np.errstate(invalid="ignore", divide="ignore"):
-            in_sub = np.where(sums > 0, 100.0 * sub_rows / sums, 0.0)
+            in_sub = np.where(sub_sums > 0, 100.0 * sub_rows / sub_sums, 0.0)
         pct[order] = in_sub
         sub_weight = np.where(pooled.k[1:] > 0, 100.0, 0.0)
 
@@ -194,7 +198,9 @@ def compute(
             q=float(sg.q[0]), df=int(sg.df[0]), p=float(sg.p[0]), i2=float(sg.i2[0])
         )
 
-    messages = _messages(spec, table, eff, pooled.k, ["the analysis", *labels], warn)
+    messages = _messages(
+        spec, table, eff, pooled.k, ["the analysis", *labels], warn and _stacklevel
+    )
     return MetaAnalysisResult(
         spec=spec,
         studies=tuple(studies),
@@ -213,7 +219,7 @@ def _messages(
     eff: StudyEffects,
     k: np.ndarray,
     names: list[str],
-    warn: bool,
+    stacklevel: int,
 ) -> list[str]:
     out: list[tuple[type[MetaReviewWarning], str]] = []
     corrected = [table.study[i] for i in np.flatnonzero(eff.corrected)]
@@ -243,9 +249,9 @@ def _messages(
             out.append(
                 (SingleStudyWarning, f"{where} has one estimable study: its result is that study's")
             )
-    if warn:
+    if stacklevel:  # 0: do not warn
         for cat, msg in out:
-            _warnings.warn(msg, cat, stacklevel=3)
+            _warnings.warn(msg, cat, stacklevel=stacklevel)
     return [m for _, m in out]
 
 
@@ -305,7 +311,7 @@ def meta_analysis(
     ...         "events_ctrl": [6, 9], "n_ctrl": [21, 20]}
     >>> res = mr.meta_analysis(data, data_type="dich", measure="RR", model="fixed")
     >>> round(res.overall.estimate, 4)
-    0.5151
+    0.5127
     """
     spec = AnalysisSpec(
         data_type=data_type, measure=measure, method=method, model=model, ci=ci,
@@ -315,4 +321,6 @@ def meta_analysis(
         data, spec, study=study, subgroup=subgroup, source=source, first_line=first_line,
         allow_not_estimable=allow_not_estimable,
     )  # fmt: skip
-    return compute(table, spec, label_exp=label_exp, label_ctrl=label_ctrl, warn=warn)
+    return compute(
+        table, spec, label_exp=label_exp, label_ctrl=label_ctrl, warn=warn, _stacklevel=4
+    )

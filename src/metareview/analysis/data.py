@@ -159,10 +159,10 @@ def prepare(
 
     # duplicate studies within a subgroup (or within the analysis)
     seen: dict[tuple[str, str], int] = {}
-    for i, name in enumerate(names):
+    for row, name in enumerate(names):
         if not name:
             continue
-        key = (groups[i] if groups else "", name)
+        key = (groups[row] if groups else "", name)
         if key in seen:
             where = f' in subgroup "{key[0]}"' if groups else ""
             problems.append(
@@ -170,11 +170,11 @@ def prepare(
                     f'study "{name}" appears twice{where} (also row {seen[key] + 1})',
                     "each study enters an analysis or subgroup once; merge the rows or give "
                     "them distinct names (e.g. 'Smith 2001a', 'Smith 2001b')",
-                    **at(i, study),
+                    **at(row, study),
                 )
             )
         else:
-            seen[key] = i
+            seen[key] = row
 
     values: dict[str, NDArray[np.float64]] = {}
     for col in (*needed, *optional):
@@ -262,9 +262,7 @@ def prepare(
             rest = len(problems) - MAX_PROBLEMS
             problems = [*problems[:MAX_PROBLEMS], Problem(f"... and {rest} more problems")]
         raise DataError(problems)
-    extra = {
-        str(c): tuple(frame[c].tolist()) for c in frame.columns if c not in cols
-    }
+    extra = {str(c): tuple(frame[c].tolist()) for c in frame.columns if c not in cols}
     return StudyTable(tuple(names), groups, values, extra)
 
 

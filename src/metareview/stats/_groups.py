@@ -14,6 +14,8 @@ Both are single passes with no Python loop over groups.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -77,9 +79,9 @@ class Groups:
         """Per-group sums of ``x`` (length ``n``); empty groups sum to 0."""
         if self._starts is not None:
             return np.add.reduceat(np.asarray(x, dtype=np.float64), self._starts)
-        return np.bincount(self.index, weights=x, minlength=self.n)
+        return np.bincount(self.index, weights=x, minlength=self.n).astype(np.float64, copy=False)
 
-    def expand(self, values: NDArray[np.generic]) -> NDArray[np.generic]:
+    def expand(self, values: NDArray[Any]) -> NDArray[Any]:
         """Broadcast per-group ``values`` back to one value per row."""
         if self._starts is not None:
             return np.repeat(values, self.counts)

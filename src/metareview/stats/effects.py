@@ -127,29 +127,44 @@ def _f(x: ArrayLike) -> FloatArray:
 
 
 def _finalise(
-    y: FloatArray, se: FloatArray, reason: NDArray[np.int8], **extra: object
+    y: FloatArray,
+    se: FloatArray,
+    reason: NDArray[np.int8],
+    corrected: BoolArray | None = None,
+    cells: DichCells | None = None,
+    o_e: FloatArray | None = None,
+    var: FloatArray | None = None,
 ) -> StudyEffects:
-    corrected = extra.pop("corrected", None)
+    """Mark rows without a finite positive SE as not estimable and zero their values.
+
+    ``cells``, ``o_e`` and ``var`` are zeroed on not-estimable rows too, so that sums over
+    them (Mantel-Haenszel, Peto) need no mask.
+    """
     with np.errstate(invalid="ignore"):
         ok = (reason == NotEstimable.OK) & (se > 0) & (se < np.inf) & np.isfinite(y)
+    if corrected is None:
+        corrected = np.zeros(y.size, dtype=bool)
     if ok.all():  # fast path: nothing to mask
         return StudyEffects(
-            y=y,
-            se=se,
-            estimable=ok,
-            reason=reason.astype(np.int8, copy=False),
-            corrected=np.zeros(y.size, dtype=bool) if corrected is None else corrected,
-            **extra,  # type: ignore[arg-type]
+            y, se, ok, reason.astype(np.int8, copy=False), corrected, cells, o_e, var
         )
     # a row whose inputs passed the rules but still has no finite positive SE
     reason = np.where((reason == NotEstimable.OK) & ~ok, np.int8(NotEstimable.NO_VARIANCE), reason)
+
+    def zero(x: FloatArray) -> FloatArray:
+        return np.where(ok, x, 0.0)
+
+    if cells is not None:
+        cells = DichCells(*(zero(getattr(cells, f)) for f in DichCells.__dataclass_fields__))
     return StudyEffects(
-        y=np.where(ok, y, 0.0),
-        se=np.where(ok, se, 0.0),
-        estimable=ok,
-        reason=reason.astype(np.int8),
-        corrected=(np.zeros(y.size, dtype=bool) if corrected is None else corrected) & ok,
-        **extra,  # type: ignore[arg-type]
+        zero(y),
+        zero(se),
+        ok,
+        reason.astype(np.int8),
+        corrected & ok,
+        cells,
+        None if o_e is None else zero(o_e),
+        None if var is None else zero(var),
     )
 
 
@@ -199,7 +214,6 @@ def dichotomous(
     if measure in ("OR", "PETO_OR"):
         reason[valid & (b == 0) & (d == 0)] = NotEstimable.ALL_EVENTS
     valid = reason == 0
-    zero = np.zeros(size)
 
     if measure == "PETO_OR":
         n1v, n2v = np.where(valid, n1, 0.0), np.where(valid, n2, 0.0)
@@ -210,12 +224,7 @@ def dichotomous(
             o_e = a - expected
             y = o_e / var
             se = 1.0 / np.sqrt(var)
-        eff = _finalise(y, se, reason, o_e=zero, var=zero)
-        o_e = np.where(eff.estimable, o_e, 0.0)
-        var = np.where(eff.estimable, var, 0.0)
-        return StudyEffects(
-            eff.y, eff.se, eff.estimable, eff.reason, eff.corrected, None, o_e, var
-        )
+        return _finalise(y, se, reason, o_e=o_e, var=var)
 
     corrected = valid & ((a == 0) | (b == 0) | (c == 0) | (d == 0))
     inc = np.where(corrected, increment, 0.0)
@@ -232,11 +241,7 @@ def dichotomous(
             n1v, n2v = np.where(valid, n1, 1.0), np.where(valid, n2, 1.0)
             y = a / n1v - c / n2v
             se = np.sqrt(ac * bc / n1c**3 + cc * dc / n2c**3)
-    cells = DichCells(a, b, c, d, ac, bc, cc, dc)
-    eff = _finalise(y, se, reason, corrected=corrected, cells=cells)
-    m = eff.estimable
-    cells = DichCells(*(np.where(m, arr, 0.0) for arr in (a, b, c, d, ac, bc, cc, dc)))
-    return StudyEffects(eff.y, eff.se, m, eff.reason, eff.corrected, cells)
+    return _finalise(y, se, reason, corrected, DichCells(a, b, c, d, ac, bc, cc, dc))
 
 
 def continuous(
@@ -306,8 +311,4 @@ def o_minus_e(o_e: ArrayLike, variance: ArrayLike) -> StudyEffects:
         reason[(reason == 0) & (v <= 0)] = NotEstimable.NO_VARIANCE
         y = z / v
         se = 1.0 / np.sqrt(v)
-    eff = _finalise(y, se, reason)
-    m = eff.estimable
-    return StudyEffects(
-        eff.y, eff.se, m, eff.reason, eff.corrected, None, np.where(m, z, 0.0), np.where(m, v, 0.0)
-    )
+    return _finalise(y, se, reason, o_e=z, var=v)

@@ -60,7 +60,8 @@ class Pooled:
     All estimates are on the analysis scale.  ``tau2`` is 0 for fixed-effect analyses.
     ``q``, ``df``, ``p_q`` and ``i2`` describe heterogeneity of the method's fixed-effect
     fit (RevMan prints these also for random effects).  Groups with ``k = 0`` are not
-    estimable and hold NaN.  The P values ``p_z`` and ``p_q`` are computed when read.  ``weights`` holds, for every row, the weight the row got in
+    estimable and hold NaN.  The P values ``p_z`` and ``p_q`` are computed when read.
+    ``weights`` holds, for every row, the weight the row got in
     its group's pooled estimate (MH, IV, Peto V or ``1/(SE^2 + tau^2)``; 0 if not
     estimable); ``weight_sum`` its per-group total.
     """
@@ -132,9 +133,7 @@ def _fixed_mh(
             k_sum = g.sum(w_i)
             est = g.sum(w_i * (ra / rn1s - rc / rn2s)) / k_sum
             n1s, n2s = np.where(m, n1, 1.0), np.where(m, n2, 1.0)
-            j = g.sum(
-                np.where(m, (a * b * n2s**3 + c * d * n1s**3) / (n1s * n2s * safe_n**2), 0.0)
-            )
+            j = g.sum(np.where(m, (a * b * n2s**3 + c * d * n1s**3) / (n1s * n2s * safe_n**2), 0.0))
             return est, np.sqrt(j / (k_sum * k_sum)), w_i
     raise ValueError(f"Mantel-Haenszel pooling is defined for OR, RR and RD, not {measure!r}")
 
