@@ -123,3 +123,14 @@ def test_module_entry_point_version() -> None:
     out = subprocess.run([sys.executable, "-m", "metareview", "--version"],
                          capture_output=True, text=True, check=True)  # fmt: skip
     assert out.stdout.startswith("metareview ")
+
+
+def test_revman_check_all_18_reference_files_exit_0(revman_dir: Path) -> None:
+    # issue 2: `metareview revman check` exits 0 on every .rm5 file of the corpus
+    files = sorted(str(p) for p in (revman_dir / "rm5").glob("*.rm5"))
+    assert len(files) == 18
+    res = runner.invoke(app, ["revman", "check", *files, "--json"])
+    assert res.exit_code == 0, res.output[-2000:]
+    out = json.loads(res.stdout)
+    assert out["ok"] is True
+    assert sum(f["counts"]["match"] for f in out["files"]) == 552
