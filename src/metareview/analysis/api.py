@@ -47,17 +47,6 @@ def study_effects(spec: AnalysisSpec, values: Any) -> StudyEffects:
     return stats.o_minus_e(v["o_minus_e"], v["variance"])
 
 
-def _take(eff: StudyEffects, idx: np.ndarray) -> StudyEffects:
-    cells = None
-    if eff.cells is not None:
-        c = eff.cells
-        cells = type(c)(*(getattr(c, f)[idx] for f in ("a", "b", "c", "d", "ac", "bc", "cc", "dc")))
-    return StudyEffects(
-        eff.y[idx], eff.se[idx], eff.estimable[idx], eff.reason[idx], eff.corrected[idx], cells,
-        None if eff.o_e is None else eff.o_e[idx], None if eff.var is None else eff.var[idx],
-    )  # fmt: skip
-
-
 def compute(
     table: StudyTable,
     spec: AnalysisSpec,
@@ -90,7 +79,7 @@ def compute(
         idx = np.arange(n)
         counts = np.array([n])
     groups = stats.Groups.from_counts(counts)
-    batch = _take(eff, idx)
+    batch = eff.take(idx)
     pooled = stats.pool(
         batch, groups, method=spec.method, measure=spec.measure,
         random=spec.random, level=spec.ci,

@@ -8,7 +8,7 @@ dropped or rewritten silently.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -264,13 +264,3 @@ def prepare(
         raise DataError(problems)
     extra = {str(c): tuple(frame[c].tolist()) for c in frame.columns if c not in cols}
     return StudyTable(tuple(names), groups, values, extra)
-
-
-def from_arrays(
-    study: Sequence[str], columns: Mapping[str, Any], subgroup: Sequence[str] | None = None
-) -> dict[str, Any]:
-    """Build the mapping accepted by :func:`prepare` from separate arrays."""
-    out: dict[str, Any] = {"study": list(study), **{k: list(v) for k, v in columns.items()}}
-    if subgroup is not None:
-        out["subgroup"] = list(subgroup)
-    return out

@@ -121,6 +121,23 @@ class StudyEffects:
     def __len__(self) -> int:
         return int(self.y.size)
 
+    def take(self, index: NDArray[np.intp]) -> StudyEffects:
+        """The rows at ``index`` (e.g. to lay out a batch of overall + subgroup analyses)."""
+        cells = None
+        if self.cells is not None:
+            c = self.cells
+            cells = DichCells(*(getattr(c, f)[index] for f in DichCells.__dataclass_fields__))
+        return StudyEffects(
+            self.y[index],
+            self.se[index],
+            self.estimable[index],
+            self.reason[index],
+            self.corrected[index],
+            cells,
+            None if self.o_e is None else self.o_e[index],
+            None if self.var is None else self.var[index],
+        )
+
 
 def _f(x: ArrayLike) -> FloatArray:
     return np.asarray(x, dtype=np.float64)
