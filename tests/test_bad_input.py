@@ -22,8 +22,8 @@ def problems_of(data: object, **kw: object) -> list[str]:
 def from_csv(tmp_path: Path, text: str, **kw: object) -> list[str]:
     path = tmp_path / "data.csv"
     path.write_text(text, encoding="utf-8")
-    frame, _ = read_table(path)
-    return problems_of(frame, source=str(path), first_line=2, **kw)
+    frame, lines, _ = read_table(path)
+    return problems_of(frame, source=str(path), lines=lines, **kw)
 
 
 def test_events_greater_than_n_names_file_row_study_field_and_fix(tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_cp1252_file_is_read_with_a_notice(
 ) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("study,estimate,se\nMañosa 2013,0.1,0.2\n".encode("cp1252"))
-    frame, enc = read_table(path)
+    frame, _, enc = read_table(path)
     assert enc == "cp1252" and frame["study"][0] == "Mañosa 2013"
     assert "not valid UTF-8" in capsys.readouterr().err
 

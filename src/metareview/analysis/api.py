@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings as _warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,8 @@ def compute(
 
     # --- batch: group 0 = all rows; groups 1..J = subgroups in order of first appearance
     if table.subgroup is not None:
-        labels = list(dict.fromkeys(table.subgroup))
+        labels = list(table.subgroup_labels or ())
+        labels += [s for s in dict.fromkeys(table.subgroup) if s not in labels]
         code = {s: j for j, s in enumerate(labels)}
         sub_of_row = np.array([code[s] for s in table.subgroup], dtype=np.intp)
         order = np.argsort(sub_of_row, kind="stable")
@@ -113,8 +115,8 @@ def compute(
     est_d, lo_d, hi_d = tf(eff.y), tf(lo), tf(hi)
     cols = list(table.values)
     studies = []
-    # displayed weights: "subtotals only" without subgroups displays no total, hence none
-    for i in range(n):
+    # rows grouped by subgroup, in input order within each (as RevMan lists them)
+    for i in order.tolist() if labels else range(n):
         ok = bool(eff.estimable[i])
         studies.append(
             StudyResult(
@@ -261,6 +263,7 @@ def meta_analysis(
     study: str = "study",
     source: str = "",
     first_line: int | None = None,
+    lines: Sequence[int] | None = None,
     allow_not_estimable: bool = False,
     label_exp: str = "Experimental",
     label_ctrl: str = "Control",
@@ -281,8 +284,9 @@ def meta_analysis(
         Name of a column whose values define subgroups (kept in order of first
         appearance); each subgroup is pooled with its own tau² and the test for subgroup
         differences is computed.
-    source, first_line
-        File name and line of the first data row, used in error messages.
+    source, first_line, lines
+        File name, and the line of the first data row or of every row, used in error
+        messages.
     allow_not_estimable
         Keep rows that cannot be weighted (n = 0, SD = 0, SE = 0, missing values) as
         "Not estimable" instead of raising :class:`~metareview.exceptions.DataError`.
@@ -308,6 +312,7 @@ def meta_analysis(
     )  # fmt: skip
     table = prepare(
         data, spec, study=study, subgroup=subgroup, source=source, first_line=first_line,
+        lines=lines,
         allow_not_estimable=allow_not_estimable,
     )  # fmt: skip
     return compute(

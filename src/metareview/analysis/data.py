@@ -8,7 +8,7 @@ dropped or rewritten silently.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,12 +38,18 @@ MAX_PROBLEMS = 200
 
 @dataclass(frozen=True, slots=True)
 class StudyTable:
-    """Validated study rows: names, subgroup labels and numeric columns."""
+    """Validated study rows: names, subgroup labels and numeric columns.
+
+    ``subgroup_labels`` optionally fixes the subgroups and their order, including
+    subgroups without rows (RevMan files can hold empty subgroups); by default they are
+    the labels in order of first appearance.
+    """
 
     study: tuple[str, ...]
     subgroup: tuple[str, ...] | None
     values: Mapping[str, NDArray[np.float64]]
     extra: Mapping[str, tuple[Any, ...]]
+    subgroup_labels: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.study)
@@ -53,15 +59,31 @@ def _as_frame(data: Any) -> pd.DataFrame:
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
-        return data.reset_index(drop=True)
-    if isinstance(data, Mapping):
+        frame = data.reset_index(drop=True)
+    elif isinstance(data, Mapping):
+        bad = [
+            str(k)
+            for k, v in data.items()
+            if isinstance(v, str | bytes) or not hasattr(v, "__len__")
+        ]
+        if bad:
+            raise DataError(
+                [Problem(f"column(s) {', '.join(bad)} hold a single value, not one per study",
+                         "give every column a list or array with one value per study")]
+            )  # fmt: skip
         try:
-            return pd.DataFrame({str(k): list(v) for k, v in data.items()})
+            frame = pd.DataFrame({str(k): list(v) for k, v in data.items()})
         except ValueError as exc:
             raise DataError([Problem(f"columns of different lengths ({exc})")]) from None
-    raise TypeError(
-        f"data must be a pandas DataFrame or a mapping of column -> values, got {type(data)}"
-    )
+    else:
+        raise TypeError(
+            f"data must be a pandas DataFrame or a mapping of column -> values, got {type(data)}"
+        )
+    dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if dup:
+        raise DataError([Problem(f"duplicate column name(s): {', '.join(dup)}",
+                                 "give every column a distinct name")])  # fmt: skip
+    return frame
 
 
 def _is_blank(col: pd.Series) -> NDArray[np.bool_]:
@@ -79,6 +101,7 @@ def prepare(
     subgroup: str | None = None,
     source: str = "",
     first_line: int | None = None,
+    lines: Sequence[int] | None = None,
     allow_not_estimable: bool = False,
 ) -> StudyTable:
     """Validate ``data`` for ``spec`` and return a :class:`StudyTable`.
@@ -93,6 +116,9 @@ def prepare(
         File name used in messages.
     first_line
         File line of the first data row (2 for a CSV with a header), used in messages.
+    lines
+        File line of every data row (overrides ``first_line``; for files with blank lines
+        or multi-line cells).
     allow_not_estimable
         Accept values that RevMan shows as "Not estimable" rather than refusing them:
         zero participants, SD = 0, SE or variance = 0 and empty values.  Off by default
@@ -129,7 +155,9 @@ def prepare(
         return {
             "source": source,
             "row": i + 1,
-            "line": (first_line + i) if first_line is not None else None,
+            "line": lines[i]
+            if lines is not None
+            else (first_line + i if first_line is not None else None),
             "study": names[i] or None,
             "field": fld,
             "value": None if value is None else str(value),
@@ -179,6 +207,17 @@ def prepare(
     values: dict[str, NDArray[np.float64]] = {}
     for col in (*needed, *optional):
         raw = frame[col]
+        kind = raw.dtype.kind
+        if kind in "bcmM" or (kind == "O" and any(isinstance(v, bool | complex) for v in raw)):
+            problems.append(
+                Problem(
+                    f"holds {raw.dtype} values, not plain numbers",
+                    "enter plain numbers (no true/false, dates or complex numbers)",
+                    source=source, field=col,
+                )
+            )  # fmt: skip
+            values[col] = np.full(n, np.nan)
+            continue
         blank = _is_blank(raw)
         num = pd.to_numeric(raw.where(~blank), errors="coerce").to_numpy(dtype=np.float64)
         bad = ~blank & ~np.isfinite(num)

@@ -30,8 +30,8 @@ def fmt_p(p: float) -> str:
         exp = math.floor(math.log10(p))
         digits = -exp
         s = f"{p:.{digits}f}"
-        if float(s) >= 0.01:
-            s = "0.01"
+        if float(s) >= 10.0 ** (exp + 1):  # rounding crossed a decade: 0.00096 -> 0.001
+            s = f"{p:.{digits - 1}f}"
         return f"= {s}"
     return f"= {p:.2f}"
 

@@ -238,6 +238,8 @@ class MetaAnalysisResult:
         """RevMan's summary lines for each subtotal, the total and the subgroup test."""
         random = self.spec.random
         lines: list[str] = []
+        if self.spec.totals == "no":  # RevMan: no totals at all
+            return lines
         for g in self.subgroups:
             lines.append(f"Subtotal {g.label}: {fmt_ci(g.estimate, g.ci_low, g.ci_high)}")
             lines.append("  " + g.heterogeneity_line(random))
@@ -254,7 +256,7 @@ class MetaAnalysisResult:
     def summary(self) -> str:
         """A plain-text table of study rows and RevMan's summary lines."""
         s = self.spec
-        head = f"{s.measure_name} ({s.method_label})"
+        head = f"{s.measure_name} ({s.method_label})".strip()
         name_w = max([5, *(len(r.study) for r in self.studies)])
         out = [head, f"{'Study':<{name_w}}  {'Estimate [CI]':<26} {'Weight':>7}"]
         current: str | None = None
@@ -263,7 +265,7 @@ class MetaAnalysisResult:
                 current = r.subgroup
                 out.append(f"-- {current}")
             text = fmt_ci(r.estimate, r.ci_low, r.ci_high)
-            w = f"{r.weight:.1f}%" if r.estimable else ""
+            w = f"{r.weight:.1f}%" if r.estimable and s.totals != "no" else ""
             out.append(f"{r.study:<{name_w}}  {text:<26} {w:>7}")
         out.append("")
         out.extend(self.summary_lines())
@@ -279,7 +281,7 @@ class MetaAnalysisResult:
         rows = []
         for r in self.studies:
             sub = e(r.subgroup) if r.subgroup is not None else ""
-            w = f"{r.weight:.1f}%" if r.estimable else ""
+            w = f"{r.weight:.1f}%" if r.estimable and s.totals != "no" else ""
             rows.append(
                 f"<tr><td>{e(r.study)}</td><td>{sub}</td>"
                 f"<td>{e(fmt_ci(r.estimate, r.ci_low, r.ci_high))}</td><td>{w}</td></tr>"

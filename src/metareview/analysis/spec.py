@@ -212,6 +212,8 @@ class AnalysisSpec:
         """RevMan's effect-measure wording, e.g. 'Risk Ratio'."""
         if self.data_type == "oe":
             return self.measure or "Exp[(O-E) / V]"
+        if self.data_type == "giv" and not self.measure:
+            return "Ratio" if self.log else "Estimate"
         return _MEASURE_NAMES.get(self.measure, self.measure)
 
     @property

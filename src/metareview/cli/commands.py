@@ -19,16 +19,23 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str) -> int:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    from rich.text import Text
+
+    err.print(Text.assemble(("error: ", "bold red"), message))
     return 1
 
 
-def read_table(path: Path) -> tuple[Any, str]:
-    """Read a CSV as text cells (nothing converted), detecting the encoding.
+def read_table(path: Path) -> tuple[Any, list[int], str]:
+    """Read a CSV (comma, semicolon or tab separated) as text cells, nothing converted.
 
-    Returns the frame and the encoding used.  UTF-8 (with or without BOM) first, then
-    Windows-1252, which decodes any byte sequence; a notice says so.
+    Returns the frame, the file line of every data row and the encoding.  UTF-8 (with or
+    without BOM) is tried first, then Windows-1252 with a notice.  Blank lines and rows
+    whose cells are all empty (as spreadsheets leave at the end) are skipped; a row with
+    more non-empty cells than the header has columns is an error naming its line.
     """
+    import csv
+    import io
+
     import pandas as pd
 
     try:
@@ -47,28 +54,49 @@ def read_table(path: Path) -> tuple[Any, str]:
         line = raw[: exc.start].count(b"\n") + 1
         err.print(
             f"note: {path}:{line} is not valid UTF-8; read the file as Windows-1252. "
-            "Save it as UTF-8 to be sure accented names are read as intended."
+            "Save it as UTF-8 to be sure accented names are read as intended.",
+            markup=False,
         )
-    from io import StringIO
-
+    first = text.lstrip("\r\n").splitlines()[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
     try:
-        frame = pd.read_csv(
-            StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-            sep=None, engine="python",
-        )  # fmt: skip
-    except (pd.errors.ParserError, csv_error()) as exc:
-        raise DataError(
-            [Problem(f"not a readable CSV table ({exc})",
-                     "check the separators and quotes on that line", source=str(path))]
-        ) from None  # fmt: skip
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, encoding
-
-
-def csv_error() -> type[Exception]:
-    import csv
-
-    return csv.Error
+        start = 1
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            cells = [c.strip() for c in record]
+            if not any(cells):
+                continue
+            if header is None:
+                header = cells
+                while header and not header[-1]:
+                    header.pop()
+                continue
+            extra = cells[len(header) :]
+            if any(extra):
+                raise DataError([Problem(
+                    f"the row has {len(cells)} cells but the header has {len(header)} columns",
+                    "remove the extra cells or add a header for them (is a value split by "
+                    "a comma decimal mark?)", source=str(path), line=line,
+                )])  # fmt: skip
+            cells = cells[: len(header)] + [""] * (len(header) - len(cells))
+            rows.append(cells)
+            lines.append(line)
+    except csv.Error as exc:
+        raise DataError([Problem(f"not a readable CSV table ({exc})",
+                                 "check the quotes on that line", source=str(path),
+                                 line=reader.line_num)]) from None  # fmt: skip
+    if header is None:
+        raise DataError([Problem("the file has no header line", source=str(path))])
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise DataError([Problem(f"duplicate column name(s) {', '.join(dup)}",
+                                 "give every column a distinct name", source=str(path),
+                                 line=1)])  # fmt: skip
+    return pd.DataFrame(rows, columns=header, dtype=object), lines, encoding
 
 
 def run_pool(path: Path, *, data_type: str, measure: str, method: str, model: str,
@@ -79,13 +107,13 @@ def run_pool(path: Path, *, data_type: str, measure: str, method: str, model: st
     from metareview.analysis import meta_analysis
 
     try:
-        frame, _ = read_table(path)
+        frame, lines, _ = read_table(path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MetaReviewWarning)
             res = meta_analysis(
                 frame, data_type=data_type, measure=measure, method=method, model=model,
                 subgroup=subgroup, ci=ci, totals=totals, swap_events=swap_events, log=log,
-                study=study_column, source=str(path), first_line=2,
+                study=study_column, source=str(path), lines=lines,
                 allow_not_estimable=allow_not_estimable,
             )  # fmt: skip
     except (DataError, SpecError) as exc:
@@ -95,7 +123,7 @@ def run_pool(path: Path, *, data_type: str, measure: str, method: str, model: st
         return 0
     _print_result(res)
     for w in res.warnings:
-        err.print(f"warning: {w}")
+        err.print(f"warning: {w}", markup=False)
     return 0
 
 
@@ -103,16 +131,16 @@ def _print_result(res: Any) -> None:
     from metareview.analysis.format import fmt_ci
 
     s = res.spec
-    table = Table(title=f"{s.measure_name} ({s.method_label})", title_justify="left")
+    table = Table(title=_esc(f"{s.measure_name} ({s.method_label})"), title_justify="left")
     table.add_column("Study")
     if s.data_type == "dich":
-        table.add_column(f"{res.label_exp}\nEvents/Total", justify="right")
-        table.add_column(f"{res.label_ctrl}\nEvents/Total", justify="right")
+        table.add_column(_esc(f"{res.label_exp}\nEvents/Total"), justify="right")
+        table.add_column(_esc(f"{res.label_ctrl}\nEvents/Total"), justify="right")
     elif s.data_type == "cont":
-        table.add_column(f"{res.label_exp}\nMean (SD) N", justify="right")
-        table.add_column(f"{res.label_ctrl}\nMean (SD) N", justify="right")
+        table.add_column(_esc(f"{res.label_exp}\nMean (SD) N"), justify="right")
+        table.add_column(_esc(f"{res.label_ctrl}\nMean (SD) N"), justify="right")
     table.add_column("Weight", justify="right")
-    table.add_column(f"{s.measure_name}\n{s.method_label}", justify="left")
+    table.add_column(_esc(f"{s.measure_name}\n{s.method_label}"), justify="left")
 
     def arms(d: dict[str, float]) -> list[str]:
         g = _g
@@ -135,7 +163,7 @@ def _print_result(res: Any) -> None:
         table.add_row(
             _esc(r.study), *arms(dict(r.data)), w, fmt_ci(r.estimate, r.ci_low, r.ci_high)
         )
-        if r.subgroup is not None and r is _last_in(res.studies, r.subgroup):
+        if s.totals != "no" and r.subgroup is not None and r is _last_in(res.studies, r.subgroup):
             g = next(x for x in res.subgroups if x.label == r.subgroup)
             table.add_row("[italic]Subtotal[/]", *_total_arms(s, g), f"{g.weight:.1f}%",
                           fmt_ci(g.estimate, g.ci_low, g.ci_high))  # fmt: skip
@@ -195,7 +223,7 @@ def run_revman_check(files: Sequence[Path], outcomes: Sequence[str], *, as_json:
         return 0 if ok else 1
     for r in results:
         counts = r.counts()
-        table = Table(title=f"{r.path}", title_justify="left")
+        table = Table(title=_esc(str(r.path)), title_justify="left")
         for col in ("Outcome", "Analysis", "Compared", "Max rel. error", "Result"):
             table.add_column(col)
         for o in r.outcomes:
@@ -203,7 +231,7 @@ def run_revman_check(files: Sequence[Path], outcomes: Sequence[str], *, as_json:
                 continue
             res_text = {"match": "[green]match[/]", "mismatch": "[bold red]MISMATCH[/]",
                         "skipped": "[yellow]skipped[/]"}[o.status]  # fmt: skip
-            table.add_row(o.outcome_id, o.analysis, str(o.compared),
+            table.add_row(_esc(o.outcome_id), _esc(o.analysis), str(o.compared),
                           f"{o.max_rel_error:.1e}", res_text)  # fmt: skip
             for m in o.mismatches[:20]:
                 table.add_row("", _esc(str(m)), "", "", "")
@@ -215,7 +243,8 @@ def run_revman_check(files: Sequence[Path], outcomes: Sequence[str], *, as_json:
         worst = max((o.max_rel_error for o in r.outcomes), default=0.0)
         verdict = "[green]all stored results reproduced[/]" if r.ok else "[bold red]DISAGREES[/]"
         out.print(
-            f"{r.path}: {counts['match']} outcomes match, {counts['mismatch']} mismatch, "
+            f"{_esc(str(r.path))}: {counts['match']} outcomes match, "
+            f"{counts['mismatch']} mismatch, "
             f"{counts['skipped']} skipped; {n_cmp} numbers compared, max rel. error "
             f"{worst:.1e}: {verdict}"
         )

@@ -161,11 +161,15 @@ def outcome_table(outcome: Outcome, spec: AnalysisSpec) -> StudyTable:
     Rows are kept exactly as RevMan holds them; values RevMan shows as "Not estimable"
     (zero SD, zero participants, empty cells) become not-estimable rows.
     """
+    all_labels: tuple[str, ...] | None = None
     if outcome.subgroups:
+
+        def label(sg: Any) -> str:
+            return f"{sg.no if sg.no is not None else ''} {sg.name}".strip()
+
         pairs = [(sg, r) for sg in outcome.subgroups for r in sg.rows]
-        labels: tuple[str, ...] | None = tuple(
-            f"{sg.no if sg.no is not None else ''} {sg.name}".strip() for sg, _ in pairs
-        )
+        labels: tuple[str, ...] | None = tuple(label(sg) for sg, _ in pairs)
+        all_labels = tuple(label(sg) for sg in outcome.subgroups)  # empty subgroups too
         rows = [r for _, r in pairs]
     else:
         labels, rows = None, list(outcome.rows)
@@ -175,7 +179,7 @@ def outcome_table(outcome: Outcome, spec: AnalysisSpec) -> StudyTable:
         for k, v in _row_values(dt, r).items():
             cols[k].append(v)
     values = {k: np.asarray(v, dtype=np.float64) for k, v in cols.items()}
-    return StudyTable(tuple(r.study for r in rows), labels, values, {})
+    return StudyTable(tuple(r.study for r in rows), labels, values, {}, all_labels)
 
 
 # --------------------------------------------------------------------------- comparing

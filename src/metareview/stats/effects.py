@@ -65,7 +65,7 @@ _REASON_TEXT = {
     NotEstimable.ZERO_SD: "a group has a standard deviation of 0",
     NotEstimable.NO_VARIANCE: "the variance (SE or V) is 0 or missing",
     NotEstimable.MISSING: "a value needed for the estimate is missing",
-    NotEstimable.TOO_FEW_PARTICIPANTS: "too few participants to estimate a pooled SD",
+    NotEstimable.TOO_FEW_PARTICIPANTS: "fewer than 4 participants: Hedges' g is undefined",
 }
 
 
@@ -157,8 +157,10 @@ def _finalise(
     ``cells``, ``o_e`` and ``var`` are zeroed on not-estimable rows too, so that sums over
     them (Mantel-Haenszel, Peto) need no mask.
     """
-    with np.errstate(invalid="ignore"):
-        ok = (reason == NotEstimable.OK) & (se > 0) & (se < np.inf) & np.isfinite(y)
+    with np.errstate(invalid="ignore", over="ignore"):
+        # the variance SE² itself must be positive and finite (no under- or overflow)
+        v = se * se
+        ok = (reason == NotEstimable.OK) & (se > 0) & (v > 0) & (v < np.inf) & np.isfinite(y)
     if corrected is None:
         corrected = np.zeros(y.size, dtype=bool)
     if ok.all():  # fast path: nothing to mask
@@ -290,7 +292,8 @@ def continuous(
         reason[(reason == 0) & ((s1 <= 0) | (s2 <= 0))] = NotEstimable.ZERO_SD
         big_n = n1 + n2
         if measure == "SMD":
-            reason[(reason == 0) & (big_n <= 2)] = NotEstimable.TOO_FEW_PARTICIPANTS
+            # J = 1 - 3/(4N - 9) is 0 at N = 3 and the variance needs N > 3.94
+            reason[(reason == 0) & (big_n < 4)] = NotEstimable.TOO_FEW_PARTICIPANTS
     with np.errstate(invalid="ignore", divide="ignore"):
         if measure == "MD":
             y = m1 - m2
@@ -308,10 +311,11 @@ def generic_inverse_variance(estimate: ArrayLike, se: ArrayLike) -> StudyEffects
     A row with a missing estimate or a missing, zero or negative SE is not estimable.
     """
     y, s = _f(estimate), _f(se)
-    with np.errstate(invalid="ignore"):
-        ok = np.isfinite(y) & (s > 0) & (s < np.inf)
-    if ok.all():
-        return _finalise(y, s, np.zeros(y.size, dtype=np.int8))
+    with np.errstate(invalid="ignore", over="ignore"):
+        v = s * s
+        ok = np.isfinite(y) & (s > 0) & (v > 0) & (v < np.inf)
+    if ok.all():  # fast path, as in the benchmark: no masking needed
+        return StudyEffects(y, s, ok, np.zeros(y.size, np.int8), np.zeros(y.size, np.bool_))
     reason = np.zeros(y.size, dtype=np.int8)
     reason[~(np.isfinite(y) & np.isfinite(s))] = NotEstimable.MISSING
     with np.errstate(invalid="ignore"):
