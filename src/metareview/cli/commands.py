@@ -242,6 +242,8 @@ def run_revman_check(files: Sequence[Path], outcomes: Sequence[str], *, as_json:
         n_cmp = sum(o.compared for o in r.outcomes)
         worst = max((o.max_rel_error for o in r.outcomes), default=0.0)
         verdict = "[green]all stored results reproduced[/]" if r.ok else "[bold red]DISAGREES[/]"
+        if r.ok and n_cmp == 0:
+            verdict = "[yellow]nothing to compare: no outcome with stored results[/]"
         out.print(
             f"{_esc(str(r.path))}: {counts['match']} outcomes match, "
             f"{counts['mismatch']} mismatch, "
