@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import metareview as mr
-from metareview.cli.commands import read_table
+from metareview.cli import app
 from metareview.exceptions import DataError, SpecError
+from metareview.io.tables import read_table
 
 HEADER = "study,events_exp,n_exp,events_ctrl,n_ctrl\n"
 
@@ -122,14 +124,16 @@ def test_unknown_and_incompatible_options() -> None:
         mr.meta_analysis(data, data_type="giv", ci=1.5e3)
 
 
-def test_cp1252_file_is_read_with_a_notice(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cp1252_file_is_read_with_a_notice(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("study,estimate,se\nMañosa 2013,0.1,0.2\n".encode("cp1252"))
-    frame, _, enc = read_table(path)
+    notices: list[str] = []
+    frame, _, enc = read_table(path, notice=notices.append)
     assert enc == "cp1252" and frame["study"][0] == "Mañosa 2013"
-    assert "not valid UTF-8" in capsys.readouterr().err
+    assert len(notices) == 1 and "is not valid UTF-8" in notices[0]
+    # and the CLI prints it on stderr
+    res = CliRunner().invoke(app, ["pool", str(path), "--type", "giv"])
+    assert res.exit_code == 0 and "is not valid UTF-8" in res.stderr
 
 
 def test_malformed_and_empty_csv(tmp_path: Path) -> None:

@@ -72,3 +72,20 @@ def test_mental_health_md_fixed_matches_revman_csv_export() -> None:
     for row, se, w in zip(res.studies, ref["row_se"], ref["row_weight"], strict=True):
         assert row.se == approx(se, CSV8)
         assert row.weight == approx(w, CSV8)
+
+
+def test_result_renderings() -> None:
+    import json
+
+    data = dict(ASPIRIN, study=["<MRC-1>", *ASPIRIN["study"][1:]])
+    res = mr.meta_analysis(data, data_type="dich", measure="OR", model="random")
+    html = res._repr_html_()
+    assert "&lt;MRC-1&gt;" in html and "<MRC-1>" not in html
+    assert "Test for overall effect" in html
+    frame = res.to_frame()
+    assert frame["row_type"].tolist() == ["study"] * 7 + ["total"]
+    assert frame["estimate"].iloc[-1] == pytest.approx(res.overall.estimate)
+    d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+    assert d["overall"]["k"] == 7 and len(d["studies"]) == 7
+    with pytest.raises(AttributeError):
+        res.overall.estimate = 1.0  # type: ignore[misc]

@@ -13,10 +13,10 @@ import metareview as mr
 from metareview import stats
 from metareview.analysis.format import fmt_p
 from metareview.cli import app
-from metareview.cli.commands import read_table
 from metareview.exceptions import DataError
 from metareview.io.revman import read_rm5
 from metareview.io.revman_check import check_file
+from metareview.io.tables import read_table
 
 runner = CliRunner()
 DICH = {"study": ["A", "B", "C"], "events_exp": [3, 5, 4], "n_exp": [20, 22, 19],

@@ -190,7 +190,7 @@ def compute(
         )
 
     messages = _messages(
-        spec, table, eff, pooled.k, ["the analysis", *labels], warn and _stacklevel
+        spec, table, eff, pooled.k, ["the analysis", *labels], _stacklevel if warn else 0
     )
     return MetaAnalysisResult(
         spec=spec,

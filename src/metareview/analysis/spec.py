@@ -7,7 +7,7 @@ listing the allowed values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from metareview.exceptions import SpecError
@@ -224,10 +224,6 @@ class AnalysisSpec:
             method = "Exp[(O-E) / V]"
         model = "Random" if self.random else "Fixed"
         return f"{method}, {model}, {_pct(self.ci_study or self.ci)}% CI"
-
-    def with_(self, **changes: object) -> AnalysisSpec:
-        """A copy with some settings changed (validated again)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 def _pct(level: float) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from metareview.exceptions import DataError, MetaReviewWarning, Problem, SpecError
+from metareview.exceptions import DataError, MetaReviewWarning, SpecError
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -25,89 +25,16 @@ def _fail(message: str) -> int:
     return 1
 
 
-def read_table(path: Path) -> tuple[Any, list[int], str]:
-    """Read a CSV (comma, semicolon or tab separated) as text cells, nothing converted.
-
-    Returns the frame, the file line of every data row and the encoding.  UTF-8 (with or
-    without BOM) is tried first, then Windows-1252 with a notice.  Blank lines and rows
-    whose cells are all empty (as spreadsheets leave at the end) are skipped; a row with
-    more non-empty cells than the header has columns is an error naming its line.
-    """
-    import csv
-    import io
-
-    import pandas as pd
-
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(
-            [Problem(f"cannot read the file ({exc.strerror})", source=str(path))]
-        ) from None
-    if not raw.strip():
-        raise DataError([Problem("the file is empty", "add a header line and one row per study",
-                                 source=str(path))])  # fmt: skip
-    try:
-        text, encoding = raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError as exc:
-        text, encoding = raw.decode("cp1252", errors="replace"), "cp1252"
-        line = raw[: exc.start].count(b"\n") + 1
-        err.print(
-            f"note: {path}:{line} is not valid UTF-8; read the file as Windows-1252. "
-            "Save it as UTF-8 to be sure accented names are read as intended.",
-            markup=False,
-        )
-    first = text.lstrip("\r\n").splitlines()[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    try:
-        start = 1
-        for record in reader:
-            line, start = start, reader.line_num + 1
-            cells = [c.strip() for c in record]
-            if not any(cells):
-                continue
-            if header is None:
-                header = cells
-                while header and not header[-1]:
-                    header.pop()
-                continue
-            extra = cells[len(header) :]
-            if any(extra):
-                raise DataError([Problem(
-                    f"the row has {len(cells)} cells but the header has {len(header)} columns",
-                    "remove the extra cells or add a header for them (is a value split by "
-                    "a comma decimal mark?)", source=str(path), line=line,
-                )])  # fmt: skip
-            cells = cells[: len(header)] + [""] * (len(header) - len(cells))
-            rows.append(cells)
-            lines.append(line)
-    except csv.Error as exc:
-        raise DataError([Problem(f"not a readable CSV table ({exc})",
-                                 "check the quotes on that line", source=str(path),
-                                 line=reader.line_num)]) from None  # fmt: skip
-    if header is None:
-        raise DataError([Problem("the file has no header line", source=str(path))])
-    dup = sorted({c for c in header if header.count(c) > 1})
-    if dup:
-        raise DataError([Problem(f"duplicate column name(s) {', '.join(dup)}",
-                                 "give every column a distinct name", source=str(path),
-                                 line=1)])  # fmt: skip
-    return pd.DataFrame(rows, columns=header, dtype=object), lines, encoding
-
-
 def run_pool(path: Path, *, data_type: str, measure: str, method: str, model: str,
              subgroup: str | None, ci: float, log: bool, totals: str, swap_events: bool,
              study_column: str, allow_not_estimable: bool, as_json: bool) -> int:  # fmt: skip
     import warnings
 
     from metareview.analysis import meta_analysis
+    from metareview.io.tables import read_table
 
     try:
-        frame, lines, _ = read_table(path)
+        frame, lines, _ = read_table(path, notice=lambda m: err.print(m, markup=False))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MetaReviewWarning)
             res = meta_analysis(

@@ -5,10 +5,7 @@ Also holds the CSV helpers shared with the RevMan Web reader.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import functools
-import io
 import math
 import os
 import re
@@ -34,25 +31,9 @@ from metareview.io._revman_model import (
     _freeze,
     _nan_if,
 )
+from metareview.io.tables import TableFormatError, decode_text, parse_delimited
 
 # --------------------------------------------------------------------------- CSV helpers
-
-
-def _decode_csv(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 (with or without BOM), else cp1252 (else latin-1)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            return data.decode("latin-1"), "latin-1"
-    return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
 
 
 @functools.lru_cache(maxsize=512)
@@ -70,43 +51,25 @@ class _CsvTable:
     def __init__(self, text: str, source: str, encoding: str) -> None:
         self.source = source
         self.encoding = encoding
-        first = text.split("\n", 1)[0]
-        delimiter = max((",", ";", "\t"), key=first.count)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
-            self.header = next(reader)
-        except StopIteration:
+            table = parse_delimited(text)
+        except TableFormatError as exc:
+            fix = exc.fix
+            if exc.kind == "extra_cells":
+                fix = "re-export without the 'Risk of bias tables' field, or quote values "
+                fix += "that contain the separator"
+            elif exc.kind == "empty":
+                fix = "export the analysis data again"
             raise RevManFormatError(
-                f"{source}: the file is empty. Fix: export the analysis data again"
+                f"{source}: line {exc.line}: {exc.problem}. Fix: {fix}"
             ) from None
-        except csv.Error as exc:
-            raise RevManFormatError(f"{source}: line 1: unreadable CSV ({exc})") from None
+        self.header = list(table.header)
         self.keys = [_norm(h) for h in self.header]
         self.records: list[_Record] = []
-        line = reader.line_num
-        try:
-            for values in reader:
-                start, line = line + 1, reader.line_num
-                if not any(v.strip() for v in values):
-                    continue
-                if len(values) > len(self.header) and any(
-                    v.strip() for v in values[len(self.header) :]
-                ):
-                    raise RevManFormatError(
-                        f"{source}: line {start}: {len(values)} fields but the header has "
-                        f"{len(self.header)}. Fix: re-export without the 'Risk of bias tables' "
-                        "field, or quote values that contain the separator"
-                    )
-                padded = list(values) + [""] * (len(self.header) - len(values))
-                norm = {k: v.strip() for k, v in zip(self.keys, padded, strict=False) if k}
-                raw = {
-                    h.replace("\ufeff", ""): v for h, v in zip(self.header, padded, strict=False)
-                }
-                self.records.append((start, norm, raw))
-        except csv.Error as exc:
-            raise RevManFormatError(
-                f"{source}: line {reader.line_num}: unreadable CSV ({exc}). Fix: check quoting"
-            ) from None
+        for line, cells in zip(table.lines, table.rows, strict=True):
+            norm = {k: v.strip() for k, v in zip(self.keys, cells, strict=True) if k}
+            raw = {h.replace("\ufeff", ""): v for h, v in zip(self.header, cells, strict=True)}
+            self.records.append((line, norm, raw))
 
     def require(self, *columns: str) -> None:
         for column in columns:
@@ -308,7 +271,7 @@ def read_revman5_csv(path: StrPath) -> RevManFile:
         If a required column is missing or a value cannot be read (message gives the line).
     """
     source = os.fspath(path)
-    text, encoding = _decode_csv(Path(source).read_bytes())
+    text, encoding = decode_text(Path(source).read_bytes())
     table = _CsvTable(text, source, encoding)
     table.require("Comparison Number", "Outcome Number", "Subgroup Number", "Name")
     comparisons: dict[int, str] = {}

@@ -16,7 +16,6 @@ from typing import Final
 from metareview.io._revman_csv import (
     _CsvTable,
     _data_type,
-    _decode_csv,
     _Draft,
     _input_fields,
     _measure,
@@ -41,6 +40,7 @@ from metareview.io._revman_model import (
     StrPath,
     _freeze,
 )
+from metareview.io.tables import decode_text
 
 # --------------------------------------------------------------------------- RevMan Web
 
@@ -195,7 +195,7 @@ def read_revman_web_package(path: StrPath) -> RevManFile:
         )
     tables: dict[str, _CsvTable] = {}
     for kind, (label, data) in found.items():
-        text, encoding = _decode_csv(data)
+        text, encoding = decode_text(data)
         tables[kind] = _CsvTable(text, label, encoding)
     settings, rows_table = tables["overall-estimates-and-settings"], tables["data-rows"]
     settings.require("Analysis group", "Analysis number", "Analysis name", "Data type")

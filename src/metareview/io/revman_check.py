@@ -68,6 +68,9 @@ class OutcomeCheck:
     analysis: str
     status: str = "match"
     compared: int = 0
+    #: subgroup totals with an estimate, and subgroup-difference tests, that were compared
+    subgroup_totals: int = 0
+    subgroup_tests: int = 0
     max_rel_error: float = 0.0
     mismatches: list[Mismatch] = field(default_factory=list)
     note: str = ""
@@ -79,6 +82,8 @@ class OutcomeCheck:
             "analysis": self.analysis,
             "status": self.status,
             "compared": self.compared,
+            "subgroup_totals": self.subgroup_totals,
+            "subgroup_tests": self.subgroup_tests,
             "max_rel_error": self.max_rel_error,
             "mismatches": [
                 {"where": m.where, "item": m.item, "ours": _j(m.ours), "revman": _j(m.revman)}
@@ -297,12 +302,14 @@ def _compare(check: OutcomeCheck, c: _Cmp, outcome: Outcome, spec: AnalysisSpec,
     dich = spec.data_type == "dich"
     if outcome.subgroups and spec.totals != "no":
         for sg, ours_sg in zip(outcome.subgroups, res.subgroups, strict=True):
+            check.subgroup_totals += ours_sg.estimable
             _compare_total(
                 c, f"subgroup {sg.id}", ours_sg, sg.stored, random=spec.random, dich=dich,
                 weights=show_weights,
             )  # fmt: skip
         test = res.subgroup_test
         if test is not None and test.df >= 1:
+            check.subgroup_tests += 1
             c.value("subgroup test", "Q", test.q, outcome.stored_q)
             c.value("subgroup test", "P_Q", test.p, outcome.stored_p_q, TOL_P_CHI2)
             c.value("subgroup test", "I2_Q", test.i2, outcome.stored_i2_q)
