@@ -35,7 +35,7 @@ class Groups:
         Number of groups.  Groups without rows are allowed (they pool to "not estimable").
     """
 
-    __slots__ = ("_starts", "counts", "index", "n")
+    __slots__ = ("_ones", "_starts", "counts", "index", "n")
 
     def __init__(self, index: NDArray[np.integer], n: int | None = None) -> None:
         idx = np.asarray(index)
@@ -51,6 +51,7 @@ class Groups:
         self.index: IntArray = idx
         self.n: int = int(n)
         self._starts: IntArray | None = None
+        self._ones: FloatArray | None = None  # set when every group has the same size
         if idx.size < 2 or bool(np.all(idx[1:] >= idx[:-1])):
             # sorted (non-decreasing) layout: counts from the group boundaries, O(n log rows)
             starts = np.searchsorted(idx, np.arange(self.n, dtype=np.intp), side="left")
@@ -61,6 +62,8 @@ class Groups:
             self.counts: IntArray = (ends - starts).astype(np.intp)
             if self.n and idx.size and bool(np.all(self.counts > 0)):
                 self._starts = starts.astype(np.intp)
+                if bool(np.all(self.counts == self.counts[0])):
+                    self._ones = np.ones(int(self.counts[0]))
         else:
             self.counts = np.bincount(idx, minlength=self.n).astype(np.intp)
 
@@ -77,6 +80,8 @@ class Groups:
 
     def sum(self, x: NDArray[np.floating] | NDArray[np.bool_]) -> FloatArray:
         """Per-group sums of ``x`` (length ``n``); empty groups sum to 0."""
+        if self._ones is not None:  # equal sizes: a matrix-vector product is fastest
+            return np.asarray(x, dtype=np.float64).reshape(self.n, -1) @ self._ones
         if self._starts is not None:
             return np.add.reduceat(np.asarray(x, dtype=np.float64), self._starts)
         return np.bincount(self.index, weights=x, minlength=self.n).astype(np.float64, copy=False)

@@ -24,12 +24,27 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from metareview.stats import tau2 as _tau2
 from metareview.stats._groups import BoolArray, FloatArray, Groups, IntArray
 from metareview.stats.effects import StudyEffects
 
-__all__ = ["METHODS", "Pooled", "SubgroupTest", "normal_quantile", "pool", "subgroup_test"]
+__all__ = [
+    "CI_METHODS",
+    "METHODS",
+    "PREDICTION",
+    "Pooled",
+    "SubgroupTest",
+    "normal_quantile",
+    "pool",
+    "subgroup_test",
+]
 
 METHODS = ("IV", "MH", "PETO")
+#: CI and test of the pooled effect: Wald z; Wald SE with t(k-1); Hartung-Knapp-Sidik-Jonkman
+#: with t(k-1); HKSJ whose SE never falls below the Wald SE (metafor ``test="adhoc"``)
+CI_METHODS = ("z", "t", "hksj", "hksj-adhoc")
+#: prediction interval: none; normal quantile; t with k-1 df; t with k-2 df (Higgins 2009)
+PREDICTION = ("none", "z", "t-k1", "t-k2")
 
 
 def normal_quantile(level: float) -> float:
@@ -46,6 +61,14 @@ def chi2_sf(q: FloatArray, df: FloatArray) -> FloatArray:
     return np.where(df >= 1, p, np.nan)
 
 
+def t_quantile(level: float, df: FloatArray) -> FloatArray:
+    """Two-sided Student t quantile per analysis; NaN where ``df < 1``."""
+    d = np.asarray(df, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        t = special.stdtrit(np.where(d >= 1, d, 1.0), 1.0 - (1.0 - level) / 2.0)
+    return np.where(d >= 1, t, np.nan)
+
+
 def i_squared(q: FloatArray, df: FloatArray) -> FloatArray:
     """``I^2 = max(0, (Q - df)/Q) * 100`` (percent); 0 when Q = 0; NaN when df < 1."""
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -58,12 +81,23 @@ class Pooled:
     """Per-group pooled results (arrays of length ``n_groups``) plus per-row weights.
 
     All estimates are on the analysis scale.  ``tau2`` is 0 for fixed-effect analyses.
-    ``q``, ``df``, ``p_q`` and ``i2`` describe heterogeneity of the method's fixed-effect
-    fit (RevMan prints these also for random effects).  Groups with ``k = 0`` are not
-    estimable and hold NaN.  The P values ``p_z`` and ``p_q`` are computed when read.
-    ``weights`` holds, for every row, the weight the row got in
-    its group's pooled estimate (MH, IV, Peto V or ``1/(SE^2 + tau^2)``; 0 if not
-    estimable); ``weight_sum`` its per-group total.
+    ``q``, ``df`` and ``p_q`` describe heterogeneity of the method's fixed-effect
+    fit (RevMan prints these also for random effects).  ``i2`` and ``h2`` come from Q for
+    fixed-effect analyses and from tau² (``tau²/(tau² + s²)``, the RevMan Web 2025 rule,
+    equal to RevMan 5's ``(Q - df)/Q`` under DerSimonian-Laird) for random effects.
+    Groups with ``k = 0`` are not estimable and hold NaN.
+
+    ``se`` is the standard error the CI and the test use (the Hartung-Knapp one for
+    ``ci_method="hksj"``); ``z`` is the test statistic ``|estimate|/se``, referred to the
+    normal distribution when ``stat_df`` is NaN and to Student's t with ``stat_df``
+    degrees of freedom otherwise.  The P values ``p_z`` and ``p_q`` are computed when read.
+
+    ``weights`` holds, for every row, the weight the row got in its group's pooled
+    estimate (MH, IV, Peto V or ``1/(SE^2 + tau^2)``; 0 if not estimable);
+    ``weight_sum`` its per-group total.  ``pi_low``/``pi_high`` (prediction interval) and
+    the Q-profile bounds ``tau2_ci_low``/``tau2_ci_high``/``i2_ci_low``/``i2_ci_high`` are
+    None unless asked for.  ``tau2_converged`` is False where an iterative tau² estimator
+    did not converge.
     """
 
     k: IntArray
@@ -80,11 +114,28 @@ class Pooled:
     weights: FloatArray
     weight_sum: FloatArray
     level: float
+    h2: FloatArray | None = None
+    se_wald: FloatArray | None = None
+    stat_df: FloatArray | None = None
+    tau2_method: str = "DL"
+    ci_method: str = "z"
+    tau2_converged: BoolArray | None = None
+    pi_low: FloatArray | None = None
+    pi_high: FloatArray | None = None
+    tau2_ci_low: FloatArray | None = None
+    tau2_ci_high: FloatArray | None = None
+    i2_ci_low: FloatArray | None = None
+    i2_ci_high: FloatArray | None = None
 
     @property
     def p_z(self) -> FloatArray:
         """Two-sided P of the test for overall effect (computed on access)."""
-        return np.asarray(2.0 * special.ndtr(-self.z), dtype=np.float64)
+        if self.stat_df is None:
+            return np.asarray(2.0 * special.ndtr(-self.z), dtype=np.float64)
+        df = self.stat_df
+        with np.errstate(invalid="ignore"):
+            p = 2.0 * special.stdtr(np.where(df >= 1, df, 1.0), -self.z)
+        return np.where(df >= 1, p, np.nan)
 
     @property
     def p_q(self) -> FloatArray:
@@ -146,6 +197,10 @@ def pool(
     measure: str | None = None,
     random: bool = False,
     level: float = 0.95,
+    tau2_method: str = "DL",
+    ci_method: str = "z",
+    prediction: str = "none",
+    tau2_ci: bool = False,
 ) -> Pooled:
     """Pool every group of study rows in one vectorized pass.
 
@@ -160,9 +215,23 @@ def pool(
     measure
         Effect measure; required for ``"MH"`` (``"OR"``, ``"RR"`` or ``"RD"``).
     random
-        DerSimonian-Laird random effects (not available for Peto, as in RevMan 5).
+        Random effects, inverse-variance weights ``1/(SE^2 + tau^2)`` (not available
+        for Peto, as in RevMan 5).
     level
         Confidence level of the pooled CI, e.g. 0.95.
+    tau2_method
+        Random effects: the tau² estimator, one of
+        :data:`metareview.stats.tau2.TAU2_METHODS`.  ``"DL"`` uses the method's own Q
+        (Mantel-Haenszel-centred for MH, as RevMan 5); the others use the
+        inverse-variance data.
+    ci_method
+        One of :data:`CI_METHODS`; anything but ``"z"`` needs ``random=True``.
+    prediction
+        One of :data:`PREDICTION`; the interval is
+        ``estimate ± q * sqrt(tau² + se²)`` with the SE of ``ci_method`` (as metafor's
+        ``predict``), for groups with at least 2 (``z``, ``t-k1``) or 3 (``t-k2``) rows.
+    tau2_ci
+        Random effects: also compute the Q-profile CI of tau² and the I² CI from it.
 
     Notes
     -----
@@ -171,6 +240,17 @@ def pool(
     """
     if method not in METHODS:
         raise ValueError(f"unknown pooling method {method!r}; use one of {METHODS}")
+    tau2_method = tau2_method.upper()
+    if tau2_method not in _tau2.TAU2_METHODS:
+        raise ValueError(f"unknown tau² estimator {tau2_method!r}; use one of {_tau2.TAU2_METHODS}")
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"unknown CI method {ci_method!r}; use one of {CI_METHODS}")
+    if prediction not in PREDICTION:
+        raise ValueError(f"unknown prediction interval {prediction!r}; use one of {PREDICTION}")
+    if not random and (ci_method != "z" or prediction != "none"):
+        raise ValueError(
+            "t-based and Hartung-Knapp CIs and prediction intervals need random effects"
+        )
     if random and method == "PETO":
         raise ValueError(
             "RevMan 5 offers no random-effects model for Peto or O-E data; "
@@ -214,11 +294,16 @@ def pool(
         df = np.maximum(k - 1, 0).astype(np.float64)
         q = np.where(k >= 1, q, np.nan)
 
+        converged: BoolArray | None = None
         if random:
-            np.multiply(w, w, out=tmp)
-            c = sw - groups.sum(tmp) / sw
-            tau2 = np.where(k >= 2, np.maximum(0.0, (q - df) / c), 0.0)
-            tau2 = np.where(np.isfinite(tau2), tau2, 0.0)
+            if tau2_method == "DL":
+                np.multiply(w, w, out=tmp)
+                c = sw - groups.sum(tmp) / sw
+                tau2 = np.where(k >= 2, np.maximum(0.0, (q - df) / c), 0.0)
+                tau2 = np.where(np.isfinite(tau2), tau2, 0.0)
+            else:
+                fit = _tau2.tau2(y, v, groups, tau2_method)
+                tau2, converged = fit.tau2, fit.converged
             row_w = groups.expand(tau2)
             np.add(row_w, v, out=row_w)
             np.reciprocal(row_w, out=row_w)
@@ -238,22 +323,76 @@ def pool(
         ok = k >= 1
         est = np.where(ok, est, np.nan)
         se = np.where(ok, se, np.nan)
+        se_model = se
+        crit: FloatArray | float = z_a
+        stat_df = None
+        if ci_method != "z":
+            stat_df = np.where(k >= 2, k - 1.0, np.nan)
+            if ci_method in ("hksj", "hksj-adhoc"):
+                np.subtract(y, groups.expand(est), out=tmp)
+                np.multiply(tmp, tmp, out=tmp)
+                np.multiply(tmp, row_w, out=tmp)
+                if not all_ok:
+                    tmp[~m] = 0.0
+                se_hk = np.sqrt(groups.sum(tmp) / stat_df / weight_sum)
+                se = se_hk if ci_method == "hksj" else np.maximum(se_hk, se_model)
+            crit = t_quantile(level, stat_df)
+            se = np.where(k >= 2, se, np.nan)
         z = np.abs(est) / se
+        by_tau2 = random and tau2_method != "DL"
+
+        s2 = _tau2.typical_variance(v, groups) if random and (by_tau2 or tau2_ci) else None
+        if s2 is not None and by_tau2:  # RevMan Web 2025: I² and H² from tau²
+            i2 = np.where(df >= 1, 100.0 * tau2 / (tau2 + s2), np.nan)
+            h2 = np.where(df >= 1, (tau2 + s2) / s2, np.nan)
+        else:  # from Q; under DerSimonian-Laird identical to the tau²-based values
+            i2 = i_squared(q, df)
+            h2 = np.where(df >= 1, q / np.where(df >= 1, df, 1.0), np.nan)
+            if random:
+                h2 = np.maximum(h2, 1.0)
+
+        pi_low = pi_high = None
+        if prediction != "none":
+            if prediction == "z":
+                pq: FloatArray | float = np.where(k >= 2, z_a, np.nan)
+            else:
+                pq = t_quantile(level, k - (1.0 if prediction == "t-k1" else 2.0))
+            half = pq * np.sqrt(tau2 + se * se)
+            pi_low, pi_high = est - half, est + half
+
+        t_lo = t_hi = i_lo = i_hi = None
+        if s2 is not None and tau2_ci:
+            t_lo, t_hi, qp_ok = _tau2.q_profile(y, v, groups, level)
+            i_lo = 100.0 * t_lo / (t_lo + s2)
+            i_hi = 100.0 * t_hi / (t_hi + s2)
+            converged = qp_ok if converged is None else converged & qp_ok
     return Pooled(
         k=k,
         estimate=est,
         se=se,
-        ci_low=est - z_a * se,
-        ci_high=est + z_a * se,
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
         z=z,
         q=q,
         df=df,
-        i2=i_squared(q, df),
+        i2=i2,
         tau2=np.where(ok, tau2, np.nan),
         estimable=ok,
         weights=row_w if all_ok else np.where(m, row_w, 0.0),
         weight_sum=weight_sum,
         level=level,
+        h2=h2,
+        se_wald=se_model if ci_method != "z" else None,
+        stat_df=stat_df,
+        tau2_method=tau2_method if random else "",
+        ci_method=ci_method,
+        tau2_converged=converged,
+        pi_low=pi_low,
+        pi_high=pi_high,
+        tau2_ci_low=t_lo,
+        tau2_ci_high=t_hi,
+        i2_ci_low=i_lo,
+        i2_ci_high=i_hi,
     )
 
 
