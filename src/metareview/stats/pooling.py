@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import special
 
 from metareview.stats import tau2 as _tau2
@@ -61,7 +62,7 @@ def chi2_sf(q: FloatArray, df: FloatArray) -> FloatArray:
     return np.where(df >= 1, p, np.nan)
 
 
-def t_quantile(level: float, df: FloatArray) -> FloatArray:
+def t_quantile(level: float, df: NDArray[np.floating] | float) -> FloatArray:
     """Two-sided Student t quantile per analysis; NaN where ``df < 1``."""
     d = np.asarray(df, dtype=np.float64)
     with np.errstate(invalid="ignore"):
