@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 __all__ = [
     "ContinuityCorrectionWarning",
+    "ConvergenceWarning",
     "DataError",
+    "FewStudiesWarning",
+    "IntervalNotAvailableWarning",
     "MetaReviewWarning",
     "NoEstimableStudiesWarning",
     "NotEstimableWarning",
@@ -91,3 +94,17 @@ class SingleStudyWarning(MetaReviewWarning):
 
 class NoEstimableStudiesWarning(MetaReviewWarning):
     """An analysis or subgroup has no estimable study: no pooled result."""
+
+
+class ConvergenceWarning(MetaReviewWarning):
+    """An iterative estimator (tau², Q-profile bound) did not converge for an analysis."""
+
+
+class FewStudiesWarning(MetaReviewWarning):
+    """A small-study-effects test or plot was run on fewer than 10 studies (Cochrane
+    Handbook §13.3.5.4: the tests have too little power to tell chance from asymmetry)."""
+
+
+class IntervalNotAvailableWarning(MetaReviewWarning):
+    """A requested interval (prediction interval, t-based CI) needs more studies than
+    the analysis has."""
