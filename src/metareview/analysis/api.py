@@ -20,6 +20,8 @@ from metareview.analysis.result import (
 from metareview.analysis.spec import AnalysisSpec, Preset, RevMan5
 from metareview.exceptions import (
     ContinuityCorrectionWarning,
+    ConvergenceWarning,
+    IntervalNotAvailableWarning,
     MetaReviewWarning,
     NoEstimableStudiesWarning,
     NotEstimableWarning,
@@ -84,7 +86,9 @@ def compute(
     batch = eff.take(idx)
     pooled = stats.pool(
         batch, groups, method=spec.method, measure=spec.measure,
-        random=spec.random, level=spec.ci,
+        random=spec.random, level=spec.ci, tau2_method=spec.tau2_method or "DL",
+        ci_method=spec.ci_method or "z", prediction=spec.prediction or "none",
+        tau2_ci=spec.random,
     )  # fmt: skip
     n_groups = groups.n
 
@@ -145,6 +149,16 @@ def compute(
     est = np.exp(pooled.estimate) if ratio else pooled.estimate
     clo = np.exp(pooled.ci_low) if ratio else pooled.ci_low
     chi = np.exp(pooled.ci_high) if ratio else pooled.ci_high
+    nan = np.full(n_groups, np.nan)
+    pil = nan if pooled.pi_low is None else (np.exp if ratio else np.asarray)(pooled.pi_low)
+    pih = nan if pooled.pi_high is None else (np.exp if ratio else np.asarray)(pooled.pi_high)
+    t2l = nan if pooled.tau2_ci_low is None else pooled.tau2_ci_low
+    t2h = nan if pooled.tau2_ci_high is None else pooled.tau2_ci_high
+    i2l = nan if pooled.i2_ci_low is None else pooled.i2_ci_low
+    i2h = nan if pooled.i2_ci_high is None else pooled.i2_ci_high
+    h2 = nan if pooled.h2 is None else pooled.h2
+    conv = np.ones(n_groups, dtype=bool) if pooled.tau2_converged is None else pooled.tau2_converged
+    stat_df = None if pooled.stat_df is None else pooled.stat_df
     weights = np.concatenate([[100.0 if pooled.k[0] > 0 else 0.0], sub_weight])
     if spec.totals == "sub":  # RevMan's hidden outcome weight: 100 per subgroup
         weights[0] = 100.0 * float(np.count_nonzero(pooled.k[1:]))
@@ -170,6 +184,15 @@ def compute(
                 p_q=float(pooled.p_q[j]),
                 i2=float(pooled.i2[j]),
                 tau2=float(pooled.tau2[j]),
+                h2=float(h2[j]),
+                tau2_ci_low=float(t2l[j]),
+                tau2_ci_high=float(t2h[j]),
+                i2_ci_low=float(i2l[j]),
+                i2_ci_high=float(i2h[j]),
+                pi_low=float(pil[j]),
+                pi_high=float(pih[j]),
+                stat_df=None if stat_df is None else float(stat_df[j]),
+                converged=bool(conv[j]),
                 weight=float(weights[j]),
                 estimable=has,
                 events_exp=float(sums["events_exp"][j]) if dich else None,
@@ -190,8 +213,9 @@ def compute(
         )
 
     messages = _messages(
-        spec, table, eff, pooled.k, ["the analysis", *labels], _stacklevel if warn else 0
-    )
+        spec, table, eff, pooled.k, ["the analysis", *labels], _stacklevel if warn else 0,
+        converged=conv,
+    )  # fmt: skip
     return MetaAnalysisResult(
         spec=spec,
         studies=tuple(studies),
@@ -211,6 +235,7 @@ def _messages(
     k: np.ndarray,
     names: list[str],
     stacklevel: int,
+    converged: NDArray[np.bool_] | None = None,
 ) -> list[str]:
     out: list[tuple[type[MetaReviewWarning], str]] = []
     corrected = [table.study[i] for i in np.flatnonzero(eff.corrected)]
@@ -240,6 +265,31 @@ def _messages(
             out.append(
                 (SingleStudyWarning, f"{where} has one estimable study: its result is that study's")
             )
+        if converged is not None and not converged[j]:
+            out.append(
+                (
+                    ConvergenceWarning,
+                    f"{where}: the {spec.tau2_method} estimate of tau² (or its Q-profile CI) "
+                    f"did not converge; choose another estimator (e.g. tau2_method='PM')",
+                )
+            )
+        if spec.random and k[j] >= 1:
+            if spec.ci_method != "z" and k[j] < 2:
+                out.append(
+                    (
+                        IntervalNotAvailableWarning,
+                        f"{where}: a {spec.ci_method} CI needs at least 2 studies: no CI",
+                    )
+                )
+            need = 3 if spec.prediction == "t-k2" else 2
+            if spec.prediction != "none" and k[j] < need:
+                out.append(
+                    (
+                        IntervalNotAvailableWarning,
+                        f"{where}: a prediction interval ({spec.prediction}) needs at least "
+                        f"{need} studies: none given",
+                    )
+                )
     if stacklevel:  # 0: do not warn
         for cat, msg in out:
             _warnings.warn(msg, cat, stacklevel=stacklevel)
@@ -260,6 +310,9 @@ def meta_analysis(
     swap_events: bool = False,
     log: bool = False,
     preset: Preset = RevMan5,
+    tau2_method: str | None = None,
+    ci_method: str | None = None,
+    prediction: str | None = None,
     study: str = "study",
     source: str = "",
     first_line: int | None = None,
@@ -280,6 +333,11 @@ def meta_analysis(
         ``o_minus_e, variance``.
     data_type, measure, method, model, ci, ci_study, totals, swap_events, log, preset
         See :class:`~metareview.analysis.spec.AnalysisSpec`.
+    tau2_method, ci_method, prediction
+        Override the preset's random-effects conventions: tau² estimator (``DL``,
+        ``REML``, ``ML``, ``PM``, ``EB``, ``SJ``, ``HE``, ``HS``), CI method (``z``,
+        ``t``, ``hksj``, ``hksj-adhoc``) and prediction interval (``none``, ``z``,
+        ``t-k1``, ``t-k2``).
     subgroup
         Name of a column whose values define subgroups (kept in order of first
         appearance); each subgroup is pooled with its own tau² and the test for subgroup
@@ -309,6 +367,7 @@ def meta_analysis(
     spec = AnalysisSpec(
         data_type=data_type, measure=measure, method=method, model=model, ci=ci,
         ci_study=ci_study, totals=totals, swap_events=swap_events, log=log, preset=preset,
+        tau2_method=tau2_method, ci_method=ci_method, prediction=prediction,
     )  # fmt: skip
     table = prepare(
         data, spec, study=study, subgroup=subgroup, source=source, first_line=first_line,

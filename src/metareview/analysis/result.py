@@ -70,6 +70,13 @@ class PooledResult:
     ``k`` counts estimable rows (those with weight), ``studies`` distinct study names.
     ``q``, ``df``, ``p_q`` and ``i2`` are RevMan's Chi², df, P and I² (percent); ``tau2``
     is 0 for fixed-effect analyses.  ``weight`` is the displayed percentage.
+
+    ``z`` is the test statistic: a Z value, or a t value on ``stat_df`` degrees of freedom
+    for t-based CI methods (then ``se`` is the SE the CI used, e.g. Hartung-Knapp's).
+    ``h2`` is H²; ``tau2_ci_*`` and ``i2_ci_*`` the Q-profile CIs (random effects only);
+    ``pi_low``/``pi_high`` the prediction interval on the display scale (NaN when not
+    asked for or not available); ``converged`` is False when an iterative tau² estimate
+    did not converge.
     """
 
     label: str
@@ -93,6 +100,15 @@ class PooledResult:
     n_exp: float
     events_ctrl: float | None
     n_ctrl: float
+    h2: float = math.nan
+    tau2_ci_low: float = math.nan
+    tau2_ci_high: float = math.nan
+    i2_ci_low: float = math.nan
+    i2_ci_high: float = math.nan
+    pi_low: float = math.nan
+    pi_high: float = math.nan
+    stat_df: float | None = None
+    converged: bool = True
 
     def to_dict(self, ratio: bool) -> dict[str, Any]:
         d = {
@@ -110,6 +126,16 @@ class PooledResult:
             "p_q": self.p_q,
             "i2": self.i2,
             "tau2": self.tau2,
+            "tau2_ci_low": self.tau2_ci_low,
+            "tau2_ci_high": self.tau2_ci_high,
+            "i2_ci_low": self.i2_ci_low,
+            "i2_ci_high": self.i2_ci_high,
+            "h2": self.h2,
+            "pi_low": self.pi_low,
+            "pi_high": self.pi_high,
+            "stat": "t" if self.stat_df is not None else "z",
+            "stat_df": self.stat_df,
+            "converged": self.converged,
             "k": self.k,
             "studies": self.studies,
             "weight": self.weight,
@@ -121,21 +147,46 @@ class PooledResult:
         }
         return {k: _clean(v) for k, v in d.items()}
 
-    def heterogeneity_line(self, random: bool) -> str:
-        """'Heterogeneity: Tau² = 0.06; Chi² = 85.89, df = 14 (P < 0.00001); I² = 84%'."""
+    def heterogeneity_line(
+        self, random: bool, tau2_method: str = "DL", with_ci: bool = False
+    ) -> str:
+        """'Heterogeneity: Tau² = 0.06; Chi² = 85.89, df = 14 (P < 0.00001); I² = 84%'.
+
+        With another estimator than DL its name follows Tau² ('Tau² (REML) = ...'); with
+        ``with_ci`` the Q-profile CIs of tau² and I² follow the values in brackets.
+        """
         if self.df < 1 or not math.isfinite(self.q):
             return "Heterogeneity: Not applicable"
-        tau = f"Tau² = {fmt_num(self.tau2)}; " if random else ""
+        tau = i2_ci = ""
+        if random:
+            name = "" if tau2_method == "DL" else f" ({tau2_method})"
+            ci = ""
+            if with_ci and math.isfinite(self.tau2_ci_low):
+                ci = f" [{fmt_num(self.tau2_ci_low)}, {fmt_num(self.tau2_ci_high)}]"
+                i2_ci = f" [{fmt_pct(self.i2_ci_low)}, {fmt_pct(self.i2_ci_high)}]"
+            tau = f"Tau²{name} = {fmt_num(self.tau2)}{ci}; "
         return (
             f"Heterogeneity: {tau}Chi² = {fmt_num(self.q)}, df = {self.df} "
-            f"(P {fmt_p(self.p_q)}); I² = {fmt_pct(self.i2)}"
+            f"(P {fmt_p(self.p_q)}); I² = {fmt_pct(self.i2)}{i2_ci}"
         )
 
     def effect_line(self) -> str:
-        """'Test for overall effect: Z = 3.29 (P = 0.001)'."""
-        if not self.estimable:
+        """'Test for overall effect: Z = 3.29 (P = 0.001)' (or 't = 2.10, df = 4 (P = ...)')."""
+        if not self.estimable or not math.isfinite(self.z):
             return "Test for overall effect: Not applicable"
+        if self.stat_df is not None:
+            return (
+                f"Test for overall effect: t = {fmt_num(self.z)}, df = {self.stat_df:g} "
+                f"(P {fmt_p(self.p)})"
+            )
         return f"Test for overall effect: Z = {fmt_num(self.z)} (P {fmt_p(self.p)})"
+
+    def prediction_line(self, level: float) -> str:
+        """'95% prediction interval: [0.15, 1.76]', or why there is none."""
+        pct = f"{round(level * 100, 6):g}%"
+        if not math.isfinite(self.pi_low):
+            return f"{pct} prediction interval: Not applicable (too few studies)"
+        return f"{pct} prediction interval: [{fmt_num(self.pi_low)}, {fmt_num(self.pi_high)}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +257,9 @@ class MetaAnalysisResult:
                 "swap_events": s.swap_events,
                 "log": s.log,
                 "preset": s.preset.name,
-                "tau2_method": s.preset.tau2_method,
+                "tau2_method": s.tau2_method if s.random else None,
+                "ci_method": s.ci_method,
+                "prediction": s.prediction,
             },
             "overall": self.overall.to_dict(s.ratio),
             "studies": [r.to_dict() for r in self.studies],
@@ -236,19 +289,24 @@ class MetaAnalysisResult:
     # ----------------------------------------------------------------- text
     def summary_lines(self) -> list[str]:
         """RevMan's summary lines for each subtotal, the total and the subgroup test."""
-        random = self.spec.random
+        s = self.spec
         lines: list[str] = []
-        if self.spec.totals == "no":  # RevMan: no totals at all
+        if s.totals == "no":  # RevMan: no totals at all
             return lines
-        for g in self.subgroups:
-            lines.append(f"Subtotal {g.label}: {fmt_ci(g.estimate, g.ci_low, g.ci_high)}")
-            lines.append("  " + g.heterogeneity_line(random))
+
+        def block(g: PooledResult, title: str) -> None:
+            lines.append(f"{title}: {fmt_ci(g.estimate, g.ci_low, g.ci_high)}")
+            lines.append(
+                "  " + g.heterogeneity_line(s.random, s.tau2_method or "DL", s.preset.tau2_ci)
+            )
             lines.append("  " + g.effect_line())
-        if self.spec.totals == "yes":
-            o = self.overall
-            lines.append(f"Total: {fmt_ci(o.estimate, o.ci_low, o.ci_high)}")
-            lines.append("  " + o.heterogeneity_line(random))
-            lines.append("  " + o.effect_line())
+            if s.random and s.prediction != "none":
+                lines.append("  " + g.prediction_line(s.ci))
+
+        for g in self.subgroups:
+            block(g, f"Subtotal {g.label}")
+        if s.totals == "yes":
+            block(self.overall, "Total")
         if self.subgroup_test is not None:
             lines.append(self.subgroup_test.line())
         return lines

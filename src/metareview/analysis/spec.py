@@ -12,7 +12,21 @@ from typing import Literal
 
 from metareview.exceptions import SpecError
 
-__all__ = ["DATA_TYPES", "AnalysisSpec", "Preset", "RevMan5"]
+__all__ = [
+    "DATA_TYPES",
+    "PRESETS",
+    "AnalysisSpec",
+    "Cochrane2025",
+    "Metafor",
+    "Preset",
+    "RevMan5",
+    "preset_named",
+]
+
+#: tau² estimators, CI methods and prediction intervals (see :mod:`metareview.stats`)
+TAU2_METHODS = ("DL", "REML", "ML", "PM", "EB", "SJ", "HE", "HS")
+CI_METHODS = ("z", "t", "hksj", "hksj-adhoc")
+PREDICTION = ("none", "z", "t-k1", "t-k2")
 
 DataType = Literal["dich", "cont", "giv", "oe"]
 DATA_TYPES: tuple[str, ...] = ("dich", "cont", "giv", "oe")
@@ -52,24 +66,39 @@ class Preset:
     name
         Display name.
     tau2_method
-        Between-study variance estimator.  ``"DL"`` (DerSimonian-Laird) is the only one
-        implemented so far.
+        Between-study variance estimator for random effects: ``DL``, ``REML``, ``ML``,
+        ``PM``, ``EB``, ``SJ``, ``HE`` or ``HS``.
     ci_method
-        Pooled-effect CI: ``"z"`` (Wald, normal quantile).
+        CI and test of a random-effects pooled effect: ``z`` (Wald), ``t`` (Wald SE,
+        t with k - 1 df), ``hksj`` (Hartung-Knapp-Sidik-Jonkman) or ``hksj-adhoc``
+        (HKSJ never narrower than Wald).  Fixed-effect analyses always use ``z``.
+    prediction
+        Prediction interval shown for random-effects analyses: ``none``, ``z``, ``t-k1``
+        or ``t-k2``.
+    tau2_ci
+        Show the Q-profile CI of tau² and I² (always computed for random effects).
     increment
         Continuity correction added to every cell of a 2x2 table with a zero cell.
     """
 
     name: str
-    tau2_method: Literal["DL"] = "DL"
-    ci_method: Literal["z"] = "z"
+    tau2_method: str = "DL"
+    ci_method: str = "z"
+    prediction: str = "none"
+    tau2_ci: bool = False
     increment: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.tau2_method != "DL":
-            raise SpecError(f"tau2_method {self.tau2_method!r} is not available; use 'DL'")
-        if self.ci_method != "z":
-            raise SpecError(f"ci_method {self.ci_method!r} is not available; use 'z'")
+        tau2 = str(self.tau2_method).upper()
+        if tau2 not in TAU2_METHODS:
+            raise SpecError(
+                f"tau2_method {self.tau2_method!r} is unknown; use one of {TAU2_METHODS}"
+            )
+        object.__setattr__(self, "tau2_method", tau2)
+        if self.ci_method not in CI_METHODS:
+            raise SpecError(f"ci_method {self.ci_method!r} is unknown; use one of {CI_METHODS}")
+        if self.prediction not in PREDICTION:
+            raise SpecError(f"prediction {self.prediction!r} is unknown; use one of {PREDICTION}")
         if not self.increment > 0:
             raise SpecError(f"increment must be positive, got {self.increment}")
 
@@ -77,6 +106,28 @@ class Preset:
 #: RevMan 5: DerSimonian-Laird, Wald CIs with exact normal quantiles, 0.5 added to all
 #: cells of studies with a zero cell, double-zero studies not estimable for OR/RR/Peto.
 RevMan5 = Preset(name="RevMan 5")
+
+#: Cochrane's 2025 defaults (RevMan Web, statistics spec §11.1): REML, Hartung-Knapp-
+#: Sidik-Jonkman CI, prediction interval (t, k - 1 df, as meta's default; which df RevMan
+#: Web uses is still to be confirmed), Q-profile CI for tau², I² from tau².
+Cochrane2025 = Preset(
+    name="Cochrane 2025", tau2_method="REML", ci_method="hksj", prediction="t-k1", tau2_ci=True
+)
+
+#: metafor's defaults for ``rma()``: REML with Wald z CIs; ``predict()`` uses the normal
+#: quantile.  (metafor's ``escalc`` keeps double-zero studies by default; metareview
+#: always treats them as not estimable for OR and RR, as RevMan does.)
+Metafor = Preset(name="metafor", tau2_method="REML", ci_method="z", prediction="z")
+
+PRESETS: dict[str, Preset] = {"revman5": RevMan5, "cochrane2025": Cochrane2025, "metafor": Metafor}
+
+
+def preset_named(name: str) -> Preset:
+    """The preset called ``name`` (``revman5``, ``cochrane2025`` or ``metafor``)."""
+    key = str(name).lower().replace(" ", "").replace("-", "").replace("_", "")
+    if key not in PRESETS:
+        raise SpecError(f"preset {name!r} is unknown; use one of {tuple(PRESETS)}")
+    return PRESETS[key]
 
 
 def _level(value: float, what: str) -> float:
@@ -119,6 +170,13 @@ class AnalysisSpec:
     log
         giv only: the estimates are on the log scale (ratio measures) and are displayed
         exponentiated.
+    preset
+        Conventions (default :data:`RevMan5`); ``tau2_method``, ``ci_method`` and
+        ``prediction`` override the preset's for this analysis.
+    tau2_method, ci_method, prediction
+        See :class:`Preset`.  Once the spec is made they hold the resolved values; a
+        fixed-effect analysis has ``ci_method="z"`` and ``prediction="none"``, and asking
+        for anything else with a fixed-effect model is an error.
     """
 
     data_type: str
@@ -131,6 +189,9 @@ class AnalysisSpec:
     swap_events: bool = False
     log: bool = False
     preset: Preset = field(default=RevMan5)
+    tau2_method: str | None = None
+    ci_method: str | None = None
+    prediction: str | None = None
 
     def __post_init__(self) -> None:
         dt = str(self.data_type).lower()
@@ -179,6 +240,32 @@ class AnalysisSpec:
             raise SpecError("swap_events applies to dichotomous data only")
         if not isinstance(self.preset, Preset):
             raise SpecError(f"preset must be a Preset object such as RevMan5, got {self.preset!r}")
+        pr = self.preset
+        tau2 = (self.tau2_method or pr.tau2_method).upper()
+        if tau2 not in TAU2_METHODS:
+            raise SpecError(
+                f"tau2_method {self.tau2_method!r} is unknown; use one of {TAU2_METHODS}"
+            )
+        ci_method = (self.ci_method or pr.ci_method).lower()
+        if ci_method not in CI_METHODS:
+            raise SpecError(f"ci_method {self.ci_method!r} is unknown; use one of {CI_METHODS}")
+        prediction = (self.prediction or pr.prediction).lower()
+        if prediction not in PREDICTION:
+            raise SpecError(f"prediction {self.prediction!r} is unknown; use one of {PREDICTION}")
+        if model == "fixed":
+            if self.ci_method not in (None, "z"):
+                raise SpecError(
+                    f"ci_method {self.ci_method!r} applies to random-effects analyses; "
+                    "use model='random' or ci_method='z'"
+                )
+            if self.prediction not in (None, "none"):
+                raise SpecError(
+                    "a prediction interval needs a random-effects model; use model='random'"
+                )
+            ci_method, prediction = "z", "none"
+        object.__setattr__(self, "tau2_method", tau2)
+        object.__setattr__(self, "ci_method", ci_method)
+        object.__setattr__(self, "prediction", prediction)
         ci = _level(self.ci, "ci")
         object.__setattr__(self, "ci", ci)
         object.__setattr__(

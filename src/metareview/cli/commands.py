@@ -25,24 +25,25 @@ def _fail(message: str) -> int:
     return 1
 
 
-def run_pool(path: Path, *, data_type: str, measure: str, method: str, model: str,
-             subgroup: str | None, ci: float, log: bool, totals: str, swap_events: bool,
-             study_column: str, allow_not_estimable: bool, as_json: bool) -> int:  # fmt: skip
+def _analyse(path: Path, opts: dict[str, Any]) -> Any:
+    """Read ``path`` and run :func:`meta_analysis` with the CLI options (warnings kept)."""
     import warnings
 
     from metareview.analysis import meta_analysis
+    from metareview.analysis.spec import preset_named
     from metareview.io.tables import read_table
 
+    opts = dict(opts)
+    opts["preset"] = preset_named(opts.get("preset") or "revman5")
+    frame, lines, _ = read_table(path, notice=lambda m: err.print(m, markup=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetaReviewWarning)
+        return meta_analysis(frame, source=str(path), lines=lines, **opts)
+
+
+def run_pool(path: Path, opts: dict[str, Any], *, as_json: bool) -> int:
     try:
-        frame, lines, _ = read_table(path, notice=lambda m: err.print(m, markup=False))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MetaReviewWarning)
-            res = meta_analysis(
-                frame, data_type=data_type, measure=measure, method=method, model=model,
-                subgroup=subgroup, ci=ci, totals=totals, swap_events=swap_events, log=log,
-                study=study_column, source=str(path), lines=lines,
-                allow_not_estimable=allow_not_estimable,
-            )  # fmt: skip
+        res = _analyse(path, opts)
     except (DataError, SpecError) as exc:
         return _fail(str(exc))
     if as_json:
