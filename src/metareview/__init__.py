@@ -12,7 +12,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnalysisSpec",
+    "Cochrane2025",
     "MetaAnalysisResult",
+    "Metafor",
     "Preset",
     "RevMan5",
     "__version__",
@@ -23,6 +25,8 @@ _LAZY = {
     "meta_analysis": "metareview.analysis",
     "AnalysisSpec": "metareview.analysis",
     "MetaAnalysisResult": "metareview.analysis",
+    "Cochrane2025": "metareview.analysis",
+    "Metafor": "metareview.analysis",
     "Preset": "metareview.analysis",
     "RevMan5": "metareview.analysis",
 }
@@ -30,7 +34,9 @@ _LAZY = {
 if TYPE_CHECKING:
     from metareview.analysis import (
         AnalysisSpec,
+        Cochrane2025,
         MetaAnalysisResult,
+        Metafor,
         Preset,
         RevMan5,
         meta_analysis,

@@ -8,12 +8,15 @@ from metareview.analysis.result import (
     StudyResult,
     SubgroupDifferences,
 )
-from metareview.analysis.spec import AnalysisSpec, Preset, RevMan5
+from metareview.analysis.spec import PRESETS, AnalysisSpec, Cochrane2025, Metafor, Preset, RevMan5
 
 __all__ = [
     "COLUMNS",
+    "PRESETS",
     "AnalysisSpec",
+    "Cochrane2025",
     "MetaAnalysisResult",
+    "Metafor",
     "PooledResult",
     "Preset",
     "RevMan5",
