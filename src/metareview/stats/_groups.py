@@ -86,6 +86,14 @@ class Groups:
             return np.add.reduceat(np.asarray(x, dtype=np.float64), self._starts)
         return np.bincount(self.index, weights=x, minlength=self.n).astype(np.float64, copy=False)
 
+    def add_expanded(self, x: FloatArray, values: FloatArray, sign: float = 1.0) -> FloatArray:
+        """``x + sign * expand(values)`` in one pass when all groups have the same size."""
+        if self._ones is not None:
+            col = values[:, None] if sign > 0 else -values[:, None]
+            return np.add(x.reshape(self.n, -1), col).reshape(-1)
+        e = self.expand(values)
+        return np.add(x, e, out=e) if sign > 0 else np.subtract(x, e, out=e)
+
     def expand(self, values: NDArray[Any]) -> NDArray[Any]:
         """Broadcast per-group ``values`` back to one value per row."""
         if self._starts is not None:

@@ -88,6 +88,10 @@ class _Rows:
             keep = g.index[ok]
             g = Groups(keep, g.n)
             y, v = y[ok], v[ok]
+        idx = g.index
+        if idx.size > 1 and not bool(np.all(idx[1:] >= idx[:-1])):  # rows sorted by analysis
+            order = np.argsort(idx, kind="stable")
+            y, v, g = y[order], v[order], Groups(idx[order], g.n)
         k = g.counts.astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = g.sum(v) / k
@@ -104,13 +108,24 @@ class _Rows:
             self.k[keep], self.scale[keep],
         )  # fmt: skip
 
+    def pick(self, ids: IntArray) -> _Rows:
+        """The rows of analyses ``ids`` (repeats allowed), as a new batch in that order."""
+        counts = self.g.counts[ids]
+        starts = np.cumsum(self.g.counts) - self.g.counts
+        total = int(counts.sum())
+        shift = np.repeat(starts[ids] - (np.cumsum(counts) - counts), counts)
+        rows = shift + np.arange(total)
+        return _Rows(
+            self.y[rows], self.v[rows], Groups.from_counts(counts), self.k[ids], self.scale[ids]
+        )
+
 
 def _wmean(r: _Rows, w: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Weighted mean per analysis and the residuals ``y - mean`` per row."""
     sw = r.g.sum(w)
     with np.errstate(invalid="ignore", divide="ignore"):
         mu = r.g.sum(w * r.y) / sw
-    return mu, r.y - r.g.expand(mu)
+    return mu, r.g.add_expanded(r.y, mu, -1.0)
 
 
 def typical_variance(v: FloatArray, g: Groups) -> FloatArray:
@@ -172,15 +187,13 @@ Score = Callable[[_Rows, FloatArray], tuple[FloatArray, FloatArray]]
 def _sums(r: _Rows, t: FloatArray) -> tuple[FloatArray, ...]:
     """Sums of powers of ``w = 1/(v + t)`` times residuals, with few temporaries."""
     g = r.g
-    w = g.expand(t)
-    np.add(w, r.v, out=w)
+    w = g.add_expanded(r.v, t)
     np.reciprocal(w, out=w)
     buf = np.multiply(w, r.y)
     sw = g.sum(w)
     with np.errstate(invalid="ignore", divide="ignore"):
         mu = g.sum(buf) / sw
-    res = g.expand(mu)
-    np.subtract(r.y, res, out=res)  # residuals
+    res = g.add_expanded(r.y, mu, -1.0)  # residuals
     np.multiply(w, w, out=buf)  # w²
     s_w2 = g.sum(buf)
     w3 = np.multiply(buf, w)
@@ -214,7 +227,8 @@ def _score_ml(r: _Rows, t: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 def _q_target(target: FloatArray) -> Score:
     def score(r: _Rows, t: FloatArray) -> tuple[FloatArray, FloatArray]:
-        w = 1.0 / (r.v + r.g.expand(t))
+        w = r.g.add_expanded(r.v, t)
+        np.reciprocal(w, out=w)
         _, res = _wmean(r, w)
         wr2 = w * res * res
         return r.g.sum(wr2) - target[: r.g.n], -r.g.sum(wr2 * w)
@@ -227,15 +241,28 @@ def _solve(
     score: Callable[[_Rows, FloatArray, IntArray], tuple[FloatArray, FloatArray]],
     start: FloatArray,
     hi: FloatArray,
+    lo: FloatArray | None = None,
+    f_lo: FloatArray | None = None,
+    f_hi: FloatArray | None = None,
 ) -> tuple[FloatArray, BoolArray, IntArray]:
-    """Root of a decreasing ``f`` on ``[0, hi]`` per analysis (``hi`` may be inf).
+    """A root of ``f`` in ``(lo, hi]`` per analysis (``hi`` may be inf; ``lo`` default 0).
 
-    The caller guarantees ``f(0) > 0``.  ``score(rows, tau2, ids)`` evaluates ``f`` and
-    ``f'`` for the analyses ``ids`` (indices into the original batch).
+    The caller guarantees ``f(lo) > 0`` and ``f(hi) <= 0`` (or ``f < 0`` far enough above
+    ``lo`` when ``hi`` is inf).  ``score(rows, tau2, ids)`` evaluates ``f`` and ``f'`` for
+    the analyses ``ids`` (indices into the original batch).  ``f_lo``/``f_hi`` are the
+    values at the bracket ends when known.
+
+    Each step is Newton's when it stays inside the bracket; otherwise it is the
+    Illinois variant of regula falsi on the bracket (the end kept twice has its value
+    halved, so the bracket shrinks superlinearly), a bisection while an end value is
+    unknown, or a doubling while no upper end is known.
     """
     n = r.g.n
-    tau = np.clip(start, 0.0, np.where(np.isfinite(hi), hi, np.inf)).astype(np.float64)
-    lo = np.zeros(n)
+    lo = np.zeros(n) if lo is None else lo.astype(np.float64).copy()
+    fl = np.full(n, np.nan) if f_lo is None else f_lo.astype(np.float64).copy()
+    fh = np.full(n, np.nan) if f_hi is None else f_hi.astype(np.float64).copy()
+    side = np.zeros(n, dtype=np.int8)  # which end moved last: +1 lo, -1 hi
+    tau = np.clip(start, lo, np.where(np.isfinite(hi), hi, np.inf)).astype(np.float64)
     hi = hi.astype(np.float64).copy()
     done = np.zeros(n, dtype=bool)
     iters = np.zeros(n, dtype=np.intp)
@@ -244,14 +271,24 @@ def _solve(
     for _ in range(MAXITER):
         t = tau[ids]
         f, fp = score(cur, t, ids)
-        lo_, h = lo[ids], hi[ids]
+        lo_, h, fl_, fh_, sd = lo[ids], hi[ids], fl[ids], fh[ids], side[ids]
         pos = f > 0
+        # Illinois: an end that stays for a second time has its value halved
+        fh_ = np.where(pos & (sd == 1), 0.5 * fh_, fh_)
+        fl_ = np.where(~pos & (sd == -1), 0.5 * fl_, fl_)
         lo_ = np.where(pos, t, lo_)
+        fl_ = np.where(pos, f, fl_)
         h = np.where(pos, h, t)
+        fh_ = np.where(pos, fh_, f)
+        sd = np.where(pos, 1, -1).astype(np.int8)
         with np.errstate(invalid="ignore", divide="ignore"):
             newton = t - f / fp
+            chord = lo_ + (h - lo_) * fl_ / (fl_ - fh_)
         bad = ~np.isfinite(newton) | (fp >= 0) | (newton <= lo_) | (newton >= h)
-        fallback = np.where(np.isfinite(h), 0.5 * (lo_ + h), 2.0 * t + cur.scale)
+        chord_ok = np.isfinite(chord) & (chord > lo_) & (chord < h)
+        fallback = np.where(
+            chord_ok, chord, np.where(np.isfinite(h), 0.5 * (lo_ + h), 2.0 * t + cur.scale)
+        )
         new = np.where(bad, fallback, newton)
         step = np.abs(new - t)
         tol = RTOL * (np.abs(new) + cur.scale)
@@ -259,7 +296,7 @@ def _solve(
         # NEWTON_STOP * RTOL of the scale; a bisection must narrow the bracket to RTOL
         conv = (f == 0) | ((h - lo_) <= tol) | (step <= np.where(bad, tol, NEWTON_STOP * tol))
         tau[ids] = np.where(f == 0, t, new)
-        lo[ids], hi[ids] = lo_, h
+        lo[ids], hi[ids], fl[ids], fh[ids], side[ids] = lo_, h, fl_, fh_, sd
         iters[ids] += 1
         done[ids] = conv
         if conv.all():
@@ -271,7 +308,43 @@ def _solve(
     return tau, done, iters
 
 
-def _iterative(r: _Rows, method: str, start: FloatArray | None = None) -> Tau2Fit:
+#: REML/ML: the score is scanned at 0 and at GRID - 1 points spaced geometrically from
+#: min(v)/16 to U (U bounds the roots); a maximum inside one grid cell next to a second
+#: one in the same cell would be missed
+GRID = 10
+
+
+def _score_only(r: _Rows, t: FloatArray, method: str) -> FloatArray:
+    """The REML or ML estimating function alone (for the scan)."""
+    g = r.g
+    w = g.add_expanded(r.v, t)
+    np.reciprocal(w, out=w)
+    _, res = _wmean(r, w)
+    sw = g.sum(w)
+    w2 = w * w
+    s_w2 = g.sum(w2)
+    np.multiply(res, res, out=res)
+    np.multiply(res, w2, out=res)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = g.sum(res) - sw
+        if method == "REML":
+            f += s_w2 / sw
+    return f
+
+
+def _loglik(r: _Rows, t: FloatArray, method: str) -> FloatArray:
+    """(Restricted) log-likelihood up to a constant, for choosing between local maxima."""
+    g = r.g
+    vt = g.add_expanded(r.v, t)
+    w = 1.0 / vt
+    _, res = _wmean(r, w)
+    ll = -0.5 * (g.sum(np.log(vt)) + g.sum(w * res * res))
+    if method == "REML":
+        ll -= 0.5 * np.log(g.sum(w))
+    return ll
+
+
+def _iterative(r: _Rows, method: str) -> Tau2Fit:
     n = r.g.n
     k = r.k
     out = np.zeros(n)
@@ -279,38 +352,115 @@ def _iterative(r: _Rows, method: str, start: FloatArray | None = None) -> Tau2Fi
     iters = np.zeros(n, dtype=np.intp)
     many = k >= 2
     if method in ("PM", "EB"):
-        target = k - 1.0
-        base = _q_target(target)
-    else:
-        target = k
-        base = _score_reml if method == "REML" else _score_ml
-    zero = np.zeros(n)
-    f0, _ = base(r, zero)
+        return _paule_mandel(r, many, out, converged, iters)
+
+    # Likelihood maxima: every sign change + -> - of the score is a local maximum, and 0 is
+    # one when the score there is <= 0.  The score is scanned on a grid, each sign change
+    # is solved by the safeguarded solver, and the candidate with the highest likelihood
+    # wins (metafor instead starts Fisher scoring at HE and compares with 0 only).
+    base = _score_reml if method == "REML" else _score_ml
+    ybar = r.g.sum(r.y) / np.where(many, k, 1.0)
+    d = r.y - r.g.expand(ybar)
+    # ML roots lie below max (y_i - y_j)² <= 2 sum (y - ybar)²; REML's may lie above: the
+    # open last cell is searched by doubling
+    upper = np.where(many, 2.0 * r.g.sum(d * d), 0.0)
+    starts = np.cumsum(r.g.counts) - r.g.counts
+    vmin = np.minimum.reduceat(r.v, np.minimum(starts, r.v.size - 1)) if r.v.size else upper
+    low = np.minimum(vmin / 16.0, upper / 4.0 ** (GRID - 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(upper > low, upper / low, 1.0) ** (1.0 / (GRID - 2))
+    powers = np.arange(GRID - 1, dtype=np.float64)
+    grid = np.concatenate([np.zeros((n, 1)), low[:, None] * ratio[:, None] ** powers], axis=1)
+    grid[:, -1] = upper
+    fs = np.empty_like(grid)
+    for j in range(GRID):
+        fs[:, j] = _score_only(r, grid[:, j], method)
+    fs[~many] = -1.0
+    fs[~np.isfinite(fs)] = -1.0
+    # cells (j, j+1) with f_j > 0 >= f_{j+1}; the last "cell" is (U, inf) when f(U) > 0
+    pos = fs > 0
+    change = np.zeros_like(pos)
+    change[:, :-1] = pos[:, :-1] & ~pos[:, 1:]
+    change[:, -1] = pos[:, -1]
+    ids, cell = np.nonzero(change)
+    if ids.size == 0:
+        return Tau2Fit(out, converged, iters)
+    lo = grid[ids, cell]
+    hi = np.where(cell < GRID - 1, grid[ids, np.minimum(cell + 1, GRID - 1)], np.inf)
+    sub = r.pick(ids)
+
+    def score(rr: _Rows, t: FloatArray, which: IntArray) -> tuple[FloatArray, FloatArray]:
+        # Solve h = f * (t + vbar)² instead of f: same roots, and h is close to linear in t
+        # where f flattens out like 1/t² (large t), so Newton and the chord converge fast
+        f, fp = base(rr, t)
+        s = t + rr.scale
+        return f * s * s, fp * s * s + 2.0 * f * s
+
+    # start where the chord through the cell's end points crosses zero (regula falsi)
+    scale_lo = lo + sub.scale
+    f_lo = fs[ids, cell] * scale_lo * scale_lo
+    scale_hi = np.where(np.isfinite(hi), hi, 0.0) + sub.scale
+    f_hi = fs[ids, np.minimum(cell + 1, GRID - 1)] * scale_hi * scale_hi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chord = lo + (hi - lo) * f_lo / (f_lo - f_hi)
+    ok_chord = np.isfinite(chord) & (chord > lo) & (chord < hi)
+    start = np.where(ok_chord, chord, np.where(np.isfinite(hi), 0.5 * (lo + hi), 2.0 * lo))
+    start = np.where(np.isfinite(hi) | (lo > 0), start, sub.scale)
+    roots, ok, it = _solve(sub, score, start, hi, lo, f_lo, np.where(np.isfinite(hi), f_hi, np.nan))
+    n_cand = np.bincount(ids, minlength=n) + (~pos[:, 0] & many)
+    single = n_cand[ids] == 1
+    # analyses with one candidate: it is the estimate
+    out[ids[single]] = roots[single]
+    converged[ids[single]] = ok[single]
+    iters[ids[single]] = it[single]
+    multi = ~single
+    if multi.any():
+        m_ids = ids[multi]
+        ll = _loglik(sub.pick(np.flatnonzero(multi)), roots[multi], method)
+        # the boundary candidate 0 where the score at 0 is <= 0
+        uniq = np.unique(m_ids)
+        at0 = uniq[~pos[uniq, 0]]
+        ll0 = np.full(n, -np.inf)
+        if at0.size:
+            ll0[at0] = _loglik(r.pick(at0), np.zeros(at0.size), method)
+        best_ll = ll0.copy()
+        np.maximum.at(best_ll, m_ids, ll)
+        win = ll >= best_ll[m_ids]
+        # the first winning root per analysis (ties: the smaller tau²)
+        w_idx = np.flatnonzero(win)
+        won, first_pos = np.unique(m_ids[w_idx], return_index=True)
+        chosen = w_idx[first_pos]
+        out[won] = roots[multi][chosen]
+        converged[won] = ok[multi][chosen]
+        iters[won] = it[multi][chosen]
+        first = np.zeros(n, dtype=bool)
+        first[won] = True
+        lost0 = uniq[~first[uniq]]  # the boundary won
+        out[lost0] = 0.0
+    return Tau2Fit(out, converged, iters)
+
+
+def _paule_mandel(
+    r: _Rows, many: BoolArray, out: FloatArray, converged: BoolArray, iters: IntArray
+) -> Tau2Fit:
+    """Root of the generalised Q = k - 1 (decreasing in tau², so unique); 0 if Q(0) < k - 1."""
+    k = r.k
+    target = k - 1.0
+    f0, _ = _q_target(target)(r, np.zeros(r.g.n))
     active = many & (f0 > 0) & np.isfinite(f0)
     if not active.any():
         return Tau2Fit(out, converged, iters)
     sub = r.take(active) if not active.all() else r
-    if method in ("PM", "EB"):
-        # Q(t) <= sum (y - ybar)² / t, so Q(t) <= k - 1 once t >= the sample variance
-        ybar = sub.g.sum(sub.y) / sub.k
-        d = sub.y - sub.g.expand(ybar)
-        hi = sub.g.sum(d * d) / (sub.k - 1.0)
-        tgt = target[active]
+    # Q(t) <= sum (y - ybar)² / t, so Q(t) <= k - 1 once t >= the sample variance
+    ybar = sub.g.sum(sub.y) / sub.k
+    d = sub.y - sub.g.expand(ybar)
+    hi = sub.g.sum(d * d) / (sub.k - 1.0)
+    tgt = target[active]
 
-        def score(rr: _Rows, t: FloatArray, ids: IntArray) -> tuple[FloatArray, FloatArray]:
-            return _q_target(tgt[ids])(rr, t)
+    def score(rr: _Rows, t: FloatArray, ids: IntArray) -> tuple[FloatArray, FloatArray]:
+        return _q_target(tgt[ids])(rr, t)
 
-    else:
-        hi = np.full(sub.g.n, np.inf)
-
-        def score(rr: _Rows, t: FloatArray, ids: IntArray) -> tuple[FloatArray, FloatArray]:
-            return base(rr, t)
-
-    if start is None:
-        start = _closed(sub, "HE") if method in ("REML", "ML") else _closed(sub, "DL")
-    else:
-        start = start[active]
-    t, c, it = _solve(sub, score, start, hi)
+    t, c, it = _solve(sub, score, _closed(sub, "DL"), hi)
     out[active], converged[active], iters[active] = t, c, it
     return Tau2Fit(out, converged, iters)
 
