@@ -134,3 +134,119 @@ def test_revman_check_all_18_reference_files_exit_0(revman_dir: Path) -> None:
     out = json.loads(res.stdout)
     assert out["ok"] is True
     assert sum(f["counts"]["match"] for f in out["files"]) == 552
+
+
+def test_pool_random_effects_options_in_json() -> None:
+    # the contract: overall carries the Q-profile bounds and, when asked, the PI
+    res = runner.invoke(app, ["pool", str(EXAMPLE), "--type", "dich", "--measure", "OR",
+                              "--model", "random", "--tau2", "REML", "--ci-method", "hksj",
+                              "--prediction", "t-k1", "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    o = out["overall"]
+    for key in ("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high", "pi_low", "pi_high"):
+        assert isinstance(o[key], float), key
+    assert o["tau2_ci_low"] <= o["tau2"] <= o["tau2_ci_high"]
+    assert o["pi_low"] <= o["ci_low"] <= o["estimate"] <= o["ci_high"] <= o["pi_high"]
+    assert o["stat"] == "t" and o["stat_df"] == 6
+    assert out["settings"]["tau2_method"] == "REML" and out["settings"]["ci_method"] == "hksj"
+    # the same through the Python API
+    import metareview as mr
+    from metareview.io.tables import read_table
+
+    frame, _, _ = read_table(EXAMPLE)
+    api = mr.meta_analysis(
+        frame,
+        data_type="dich",
+        measure="OR",
+        model="random",
+        tau2_method="REML",
+        ci_method="hksj",
+        prediction="t-k1",
+        warn=False,
+    )
+    assert api.overall.pi_low == pytest.approx(o["pi_low"], rel=1e-15)
+
+
+def test_pool_presets() -> None:
+    res = runner.invoke(app, ["pool", str(EXAMPLE), "--type", "dich", "--measure", "OR",
+                              "--model", "random", "--preset", "cochrane2025"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "Tau² (REML) = " in res.stdout and "I² = " in res.stdout
+    assert "Test for overall effect: t = " in res.stdout
+    assert "95% prediction interval: [" in res.stdout
+    res = runner.invoke(app, ["pool", str(EXAMPLE), "--type", "dich", "--model", "random",
+                              "--preset", "stata"])  # fmt: skip
+    assert res.exit_code == 1 and "preset 'stata' is unknown" in res.output
+    res = runner.invoke(app, ["pool", str(EXAMPLE), "--type", "dich", "--ci-method", "hksj"])
+    assert res.exit_code == 1 and "random-effects" in res.output
+
+
+def test_sensitivity_json_and_tables(tmp_path: Path) -> None:
+    f = tmp_path / "g.csv"
+    f.write_text("study,estimate,se,year\nA,0.1,0.1,2001\nB,0.5,0.2,1999\nC,-0.2,0.15,2005\n"
+                 "D,0.8,0.3,1990\nE,0.3,0.12,2010\n")  # fmt: skip
+    res = runner.invoke(app, ["sensitivity", str(f), "--type", "giv", "--model", "random",
+                              "--tau2", "REML", "--order-by", "year", "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    kinds = [a["kind"] for a in out["analyses"]]
+    assert kinds == ["leave-one-out", "cumulative", "influence"]
+    loo, cum, inf = out["analyses"]
+    assert [r["omitted"] for r in loo["rows"]] == list("ABCDE")
+    assert all(r["k"] == 4 for r in loo["rows"])
+    assert [r["added"] for r in cum["rows"]] == list("DBACE")  # by year
+    assert [r["k"] for r in cum["rows"]] == [1, 2, 3, 4, 5]
+    # the last cumulative step is the full analysis
+    full = runner.invoke(app, ["pool", str(f), "--type", "giv", "--model", "random",
+                               "--tau2", "REML", "--json"])  # fmt: skip
+    o = json.loads(full.stdout)["overall"]
+    assert cum["rows"][-1]["estimate"] == pytest.approx(o["estimate"], rel=1e-12)
+    assert sum(r["weight"] for r in inf["rows"]) == pytest.approx(100.0)
+    res = runner.invoke(app, ["sensitivity", str(f), "--type", "giv", "--cumulative",
+                              "--order-by", "month"])  # fmt: skip
+    assert res.exit_code == 1 and "order column 'month' is not in the data" in res.output
+    res = runner.invoke(app, ["sensitivity", str(f), "--type", "giv", "--influence"])
+    assert res.exit_code == 0 and "cook.d" in res.stdout and "Baujat" in res.stdout
+
+
+def test_bias_all_tests_json_and_warning() -> None:
+    res = runner.invoke(app, ["bias", str(EXAMPLE), "--type", "dich", "--measure", "OR",
+                              "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [r["test"] for r in out["results"]] == [
+        "egger", "begg", "peters", "harbord", "trimfill", "failsafe"
+    ]  # fmt: skip
+    assert out["k"] == 7
+    assert "only 7 studies" in out["warnings"][0] and "§13.3.5.4" in out["warnings"][0]
+    egger = out["results"][0]
+    assert egger["df"] == 5 and 0 < egger["p"] < 1
+    # the same numbers as the stats layer on the study estimates
+    import numpy as np
+
+    from metareview import stats
+    from metareview.exceptions import FewStudiesWarning
+    from metareview.io.tables import read_table
+    from metareview.stats import bias
+
+    frame, _, _ = read_table(EXAMPLE)
+    eff = stats.dichotomous(*(frame[c].astype(float) for c in
+                              ("events_exp", "n_exp", "events_ctrl", "n_ctrl")), "OR")  # fmt: skip
+    with pytest.warns(FewStudiesWarning):
+        ref = bias.egger(eff.y, eff.se**2)
+    assert egger["p"] == pytest.approx(ref.p, rel=1e-14)
+    assert np.isfinite(out["results"][4]["estimate"])
+
+
+def test_bias_errors_are_reported_per_test(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["bias", str(EXAMPLE), "--type", "cont", "--peters"])
+    assert res.exit_code == 1  # wrong columns for cont data
+    f = tmp_path / "g.csv"
+    f.write_text("study,estimate,se\nA,0.1,0.1\nB,0.5,0.2\n")
+    res = runner.invoke(app, ["bias", str(f), "--type", "giv", "--peters"])
+    assert res.exit_code == 1 and "peters needs dichotomous data" in res.output
+    res = runner.invoke(app, ["bias", str(f), "--type", "giv", "--egger", "--json"])
+    assert res.exit_code == 0, res.output
+    egger = json.loads(res.stdout)["results"][0]
+    assert "error" in egger and "3" in egger["error"]  # needs at least 3 studies

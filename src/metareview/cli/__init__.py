@@ -144,6 +144,123 @@ def pool(
     )
 
 
+def _common(
+    data_type: str, measure: str, method: str, model: str, ci: float, log: bool,
+    swap_events: bool, study_column: str, allow_not_estimable: bool, tau2: str | None,
+    ci_method: str | None, preset: str,
+) -> dict[str, object]:  # fmt: skip
+    return dict(
+        data_type=data_type, measure=measure, method=method, model=model, ci=ci, log=log,
+        swap_events=swap_events, study=study_column, allow_not_estimable=allow_not_estimable,
+        tau2_method=tau2, ci_method=ci_method, preset=preset,
+    )  # fmt: skip
+
+
+@app.command()
+def sensitivity(
+    file: FileArg,
+    data_type: TypeOpt,
+    leave_one_out: Annotated[
+        bool, typer.Option("--leave-one-out", help="Refit without each study in turn.")
+    ] = False,
+    cumulative: Annotated[
+        bool, typer.Option("--cumulative", help="Add studies one at a time (see --order-by).")
+    ] = False,
+    influence: Annotated[
+        bool,
+        typer.Option(
+            "--influence",
+            help="metafor's influence diagnostics (studentized residuals, DFFITS, Cook's "
+            "distance, covariance ratio, tau² and Q when left out, hat, weight) and Baujat's "
+            "coordinates.",
+        ),
+    ] = False,
+    order_by: Annotated[
+        str | None, typer.Option(help="--cumulative: column to order by, e.g. year.")
+    ] = None,
+    descending: Annotated[
+        bool, typer.Option("--descending", help="--cumulative: largest first.")
+    ] = False,
+    measure: MeasureOpt = "",
+    method: MethodOpt = "",
+    model: ModelOpt = "fixed",
+    ci: CiOpt = 95,
+    log: LogOpt = False,
+    swap_events: SwapOpt = False,
+    study_column: StudyOpt = "study",
+    allow_not_estimable: AllowOpt = False,
+    tau2: Tau2Opt = None,
+    ci_method: CiMethodOpt = None,
+    preset: PresetOpt = "revman5",
+    as_json: JsonOpt = False,
+) -> None:
+    """Sensitivity analyses of one outcome: leave-one-out, cumulative, influence.
+
+    Give one or more of --leave-one-out, --cumulative, --influence (all three if none).
+    All refits use the analysis' own settings and run as one batched engine call.
+    """
+    from metareview.cli.commands import run_sensitivity
+
+    kinds = [k for k, on in (("leave-one-out", leave_one_out), ("cumulative", cumulative),
+                             ("influence", influence)) if on]  # fmt: skip
+    opts = _common(data_type, measure, method, model, ci, log, swap_events, study_column,
+                   allow_not_estimable, tau2, ci_method, preset)  # fmt: skip
+    raise typer.Exit(
+        run_sensitivity(
+            file,
+            opts,
+            kinds or ["leave-one-out", "cumulative", "influence"],
+            order_by=order_by,
+            descending=descending,
+            as_json=as_json,
+        )
+    )
+
+
+@app.command()
+def bias(
+    file: FileArg,
+    data_type: TypeOpt,
+    egger: Annotated[bool, typer.Option("--egger", help="Egger's regression test.")] = False,
+    begg: Annotated[bool, typer.Option("--begg", help="Begg's rank correlation.")] = False,
+    peters: Annotated[bool, typer.Option("--peters", help="Peters' test (dich).")] = False,
+    harbord: Annotated[bool, typer.Option("--harbord", help="Harbord's test (dich).")] = False,
+    trimfill: Annotated[bool, typer.Option("--trimfill", help="Trim and fill.")] = False,
+    failsafe: Annotated[
+        bool, typer.Option("--failsafe", help="Rosenthal's and Orwin's fail-safe N.")
+    ] = False,
+    estimator: Annotated[str, typer.Option(help="Trim and fill: L0 | R0.")] = "L0",
+    side: Annotated[
+        str | None, typer.Option(help="Trim and fill: left | right (default: automatic).")
+    ] = None,
+    measure: MeasureOpt = "",
+    method: MethodOpt = "",
+    model: ModelOpt = "fixed",
+    ci: CiOpt = 95,
+    log: LogOpt = False,
+    swap_events: SwapOpt = False,
+    study_column: StudyOpt = "study",
+    allow_not_estimable: AllowOpt = False,
+    tau2: Tau2Opt = None,
+    preset: PresetOpt = "revman5",
+    as_json: JsonOpt = False,
+) -> None:
+    """Small-study effects: Egger, Begg, Peters, Harbord, trim and fill, fail-safe N.
+
+    Without a test option every test that applies to the data type is run.  With fewer
+    than 10 studies the tests have little power (Cochrane Handbook §13.3.5.4): a warning
+    says so.
+    """
+    from metareview.cli.commands import run_bias
+
+    chosen = [n for n, on in (("egger", egger), ("begg", begg), ("peters", peters),
+                              ("harbord", harbord), ("trimfill", trimfill),
+                              ("failsafe", failsafe)) if on]  # fmt: skip
+    opts = _common(data_type, measure, method, model, ci, log, swap_events, study_column,
+                   allow_not_estimable, tau2, None, preset)  # fmt: skip
+    raise typer.Exit(run_bias(file, opts, chosen, estimator=estimator, side=side, as_json=as_json))
+
+
 @revman_app.command("check")
 def revman_check(
     files: Annotated[

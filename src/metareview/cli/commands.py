@@ -14,7 +14,8 @@ from rich.table import Table
 
 from metareview.exceptions import DataError, MetaReviewWarning, SpecError
 
-out = Console(highlight=False, soft_wrap=True)
+# tables are not squeezed to 80 columns when the output is piped or redirected
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -50,6 +51,160 @@ def run_pool(path: Path, opts: dict[str, Any], *, as_json: bool) -> int:
         sys.stdout.write(json.dumps(res.to_dict(), allow_nan=False) + "\n")
         return 0
     _print_result(res)
+    for w in res.warnings:
+        err.print(f"warning: {w}", markup=False)
+    return 0
+
+
+def _load(path: Path, opts: dict[str, Any]) -> tuple[Any, Any]:
+    """Read ``path`` and validate it for the CLI options: (StudyTable, AnalysisSpec)."""
+    from metareview.analysis.data import prepare
+    from metareview.analysis.spec import AnalysisSpec, preset_named
+    from metareview.io.tables import read_table
+
+    o = dict(opts)
+    study = o.pop("study")
+    allow = o.pop("allow_not_estimable")
+    o["preset"] = preset_named(o.get("preset") or "revman5")
+    frame, lines, _ = read_table(path, notice=lambda m: err.print(m, markup=False))
+    spec = AnalysisSpec(**o)
+    table = prepare(frame, spec, study=study, source=str(path), lines=lines,
+                    allow_not_estimable=allow)  # fmt: skip
+    return table, spec
+
+
+def _cell(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        return f"{value:.{digits}f}" if abs(value) < 1e5 else f"{value:.3g}"
+    return str(value)
+
+
+def _influence_tables(rows: Sequence[dict[str, Any]]) -> None:
+    """metafor's influence() columns (its names), then Baujat's coordinates."""
+    from rich import box
+
+    cols = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat", "weight")
+    heads = ("rstudent", "dffits", "cook.d", "cov.r", "tau2.del", "QE.del", "hat", "weight")
+    t = Table(box=box.SIMPLE, title="Influence diagnostics (* influential, metafor's rule)",
+              title_justify="left")  # fmt: skip
+    t.add_column("Study")
+    for h in heads:
+        t.add_column(h, justify="right")
+    for row in rows:
+        name = _esc(str(row["study"])) + (" *" if row["influential"] else "")
+        t.add_row(name, *[_cell(row[c]) for c in cols])
+    out.print(t)
+    b = Table(box=box.SIMPLE, title="Baujat: contribution to Q (x), influence on the result (y)",
+              title_justify="left")  # fmt: skip
+    for h in ("Study", "x", "y"):
+        b.add_column(h, justify="left" if h == "Study" else "right")
+    for row in rows:
+        b.add_row(_esc(str(row["study"])), _cell(row["baujat_x"]), _cell(row["baujat_y"]))
+    out.print(b)
+
+
+def run_sensitivity(path: Path, opts: dict[str, Any], kinds: Sequence[str], *,
+                    order_by: str | None, descending: bool, as_json: bool) -> int:  # fmt: skip
+    from metareview.analysis.format import fmt_ci, fmt_p, fmt_pct
+    from metareview.analysis.sensitivity import sensitivity_from_table
+
+    try:
+        table, spec = _load(path, opts)
+        results = [
+            sensitivity_from_table(table, spec, kind, order_by=order_by, descending=descending)
+            for kind in kinds
+        ]
+    except (DataError, SpecError) as exc:
+        return _fail(str(exc))
+    if as_json:
+        payload = {"file": str(path), "analyses": [r.to_dict() for r in results]}
+        sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
+        return 0
+    for r in results:
+        title = f"{r.kind.capitalize()}: {spec.measure_name} ({r.model})"
+        if r.order_by:
+            title += f", ordered by {r.order_by}" + (" (descending)" if descending else "")
+        t = Table(title=_esc(title), title_justify="left")
+        if r.kind in ("leave-one-out", "cumulative"):
+            first = "Omitted" if r.kind == "leave-one-out" else "Added"
+            t.add_column(first)
+            if r.kind == "cumulative" and r.order_by:
+                t.add_column(_esc(r.order_by))
+            for col in ("k", "Estimate [CI]", "P", "Tau²", "I²"):
+                t.add_column(col, justify="right" if col != "Estimate [CI]" else "left")
+            for row in r.rows:
+                est = row["estimate"]
+                ci_text = fmt_ci(est, row["ci_low"], row["ci_high"]) if est is not None else "—"
+                cells = [_esc(str(row.get("omitted") or row.get("added")))]
+                if r.kind == "cumulative" and r.order_by:
+                    cells.append(_esc(str(row["order_value"])))
+                p = row["p"]
+                cells += [
+                    str(row["k"]), ci_text, "" if p is None else _esc(fmt_p(p).lstrip("= ")),
+                    _cell(row["tau2"], 4), "" if row["i2"] is None else fmt_pct(row["i2"]),
+                ]  # fmt: skip
+                t.add_row(*cells)
+        else:
+            _influence_tables(r.rows)
+            continue
+        out.print(t)
+    return 0
+
+
+def run_bias(path: Path, opts: dict[str, Any], tests: Sequence[str], *, estimator: str,
+             side: str | None, as_json: bool) -> int:  # fmt: skip
+    from metareview.analysis.bias import small_study_tests_from_table
+    from metareview.analysis.format import fmt_ci, fmt_p
+
+    try:
+        table, spec = _load(path, opts)
+        if not tests:
+            tests = ["egger", "begg", "trimfill", "failsafe"]
+            if spec.data_type == "dich":
+                tests[2:2] = ["peters", "harbord"]
+        res = small_study_tests_from_table(table, spec, tests, estimator=estimator, side=side)
+    except (DataError, SpecError) as exc:
+        return _fail(str(exc))
+    if as_json:
+        payload = {"file": str(path), **res.to_dict()}
+        sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
+        return 0
+    names = {"egger": "Egger's regression test", "begg": "Begg's rank correlation",
+             "peters": "Peters' test", "harbord": "Harbord's score test",
+             "trimfill": "Trim and fill", "failsafe": "Fail-safe N"}  # fmt: skip
+    t = Table(title=_esc(f"Small-study effects: {spec.measure_name}, k = {res.k}"),
+              title_justify="left")  # fmt: skip
+    for col in ("Test", "Result", "P"):
+        t.add_column(col)
+    for r in res.results:
+        name = names[r["test"]]
+        p = r.get("p")
+        p_text = "" if p is None else _esc(fmt_p(p).lstrip("= "))
+        if "error" in r:
+            t.add_row(name, f"[yellow]not computed: {_esc(r['error'])}[/]", "")
+        elif r["test"] in ("egger", "peters", "harbord"):
+            what = {"egger": "intercept (bias)", "peters": "slope on 1/N",
+                    "harbord": "intercept"}[r["test"]]  # fmt: skip
+            t.add_row(name, f"{what} {_cell(r['coef'])} (SE {_cell(r['se'])}), "
+                            f"t = {_cell(r['statistic'], 2)}, df = {r['df']}", p_text)  # fmt: skip
+        elif r["test"] == "begg":
+            kind = "exact" if r["exact"] else "normal approximation"
+            t.add_row(name, f"Kendall's tau = {_cell(r['tau'])} ({kind})", p_text)
+        elif r["test"] == "trimfill":
+            est = fmt_ci(r["estimate"], r["ci_low"], r["ci_high"])
+            t.add_row(name, f"{r['k0']} studies filled on the {r['side']} ({r['estimator']}); "
+                            f"adjusted estimate {est}", p_text)  # fmt: skip
+        else:
+            t.add_row(name, f"Rosenthal {_cell(r['rosenthal'], 0)} (alpha {r['alpha']:g}); "
+                            f"Orwin {_cell(r['orwin'], 0)} (target "
+                            f"{_cell(r['orwin_target'], 4)})", "")  # fmt: skip
+    out.print(t)
     for w in res.warnings:
         err.print(f"warning: {w}", markup=False)
     return 0
