@@ -55,12 +55,11 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize, special, stats
+from scipy import special, stats
 
 from metareview.exceptions import DataError, FewStudiesWarning, Problem
 from metareview.stats import tau2 as _tau2
@@ -583,63 +582,6 @@ def _wls2(y: FloatArray, x: FloatArray, w: FloatArray) -> tuple[FloatArray, Floa
     return beta, inv
 
 
-def _metareg_pieces(
-    y: FloatArray, x: FloatArray, v: FloatArray, t: float
-) -> tuple[float, float, float, float]:
-    """``y'Py``, ``y'PPy``, ``tr P`` and ``sum w`` of the model ``y ~ 1 + x`` at tau² ``t``.
-
-    ``P = W - W X (X'WX)^-1 X'W`` with ``W = diag(1/(v + t))`` (metafor's notation).
-    """
-    w = 1.0 / (v + t)
-    beta, inv = _wls2(y, x, w)
-    r = y - beta[0] - beta[1] * x
-    w2 = w * w
-    xw2x = np.array([[w2.sum(), (w2 * x).sum()], [(w2 * x).sum(), (w2 * x * x).sum()]])
-    tr_p = float(w.sum() - np.trace(inv @ xw2x))
-    return float((w * r * r).sum()), float((w2 * r * r).sum()), tr_p, float(w.sum())
-
-
-def _root(fn: Callable[[float], float], scale: float) -> float:
-    """Root of a decreasing estimating function on ``[0, inf)``; 0 when ``fn(0) <= 0``."""
-    if fn(0.0) <= 0.0:
-        return 0.0
-    hi = max(scale, 1e-8)
-    for _ in range(200):
-        if fn(hi) < 0.0:
-            break
-        hi *= 2.0
-    return float(optimize.brentq(fn, 0.0, hi, xtol=1e-300, rtol=1e-15, maxiter=500))
-
-
-def _metareg_tau2(y: FloatArray, x: FloatArray, v: FloatArray, method: str) -> float:
-    """tau² of the meta-regression ``y ~ 1 + x`` by metafor's ``rma.uni`` formulas (p = 2)."""
-    k, p = y.size, 2
-    if method == "DL":
-        rss, _, tr_p, _ = _metareg_pieces(y, x, v, 0.0)
-        return max(0.0, (rss - (k - p)) / tr_p)
-    if method == "HS":
-        rss, _, _, sw = _metareg_pieces(y, x, v, 0.0)
-        return max(0.0, (rss - k) / sw)
-    if method == "HE":
-        beta, inv = _wls2(y, x, np.ones(k))
-        r = y - beta[0] - beta[1] * x
-        xvx = np.array([[v.sum(), (v * x).sum()], [(v * x).sum(), (v * x * x).sum()]])
-        tr_pv = float(v.sum() - np.trace(inv @ xvx))
-        return max(0.0, (float(r @ r) - tr_pv) / (k - p))
-    if method == "SJ":
-        t0 = float(np.mean((y - y.mean()) ** 2))
-        rss = _metareg_pieces(y, x, v, t0)[0]
-        return max(0.0, t0 * rss / (k - p))
-    scale = float(np.var(y)) + float(np.mean(v))
-    if method in ("PM", "EB"):  # EB's equation k/(k-p) y'Py = k has PM's root
-        return _root(lambda t: _metareg_pieces(y, x, v, t)[0] - (k - p), scale)
-    if method == "ML":
-        return _root(lambda t: (lambda q: q[1] - q[3])(_metareg_pieces(y, x, v, t)), scale)
-    if method == "REML":
-        return _root(lambda t: (lambda q: q[1] - q[2])(_metareg_pieces(y, x, v, t)), scale)
-    raise ValueError(f"unknown tau² estimator {method!r}; use one of {_tau2.TAU2_METHODS}")
-
-
 def _auto_side(y: FloatArray, v: FloatArray, random: bool, tau2_method: str) -> str:
     """metafor's rule: regress ``y`` on ``sqrt(v)`` with the analysis' model; a negative
     slope means small studies show smaller effects, i.e. studies are missing on the right."""
@@ -656,9 +598,17 @@ def _auto_side(y: FloatArray, v: FloatArray, random: bool, tau2_method: str) -> 
             "automatically (the meta-regression on the SE has no degree of freedom left for "
             "tau²; metafor fails too): pass side='left' or side='right'"
         )
-    t = _metareg_tau2(y, se, v, tau2_method) if random else 0.0
-    beta, _ = _wls2(y, se, 1.0 / (v + t))
-    return "right" if beta[1] < 0 else "left"
+    # a slope within rounding noise of 0 (e.g. a perfectly symmetric funnel) counts as 0
+    if not random:
+        beta, inv = _wls2(y, se, 1.0 / v)
+        slope, slope_se = float(beta[1]), float(np.sqrt(inv[1, 1]))
+    else:
+        from metareview.stats.metareg import meta_regression
+
+        X = np.column_stack([np.ones_like(se), se])
+        fit = meta_regression(y, v, X, tau2_method=tau2_method)
+        slope, slope_se = float(fit.beta[1]), float(fit.se[1])
+    return "right" if slope < -1e-10 * slope_se else "left"
 
 
 def trim_and_fill(
