@@ -250,3 +250,52 @@ def test_bias_errors_are_reported_per_test(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     egger = json.loads(res.stdout)["results"][0]
     assert "error" in egger and "3" in egger["error"]  # needs at least 3 studies
+
+
+def _bcg_csv(tmp_path: Path) -> tuple[Path, dict]:
+    """BCG trials (metadat::dat.bcg) as generic inverse-variance rows with moderators."""
+    ref = json.loads((Path(__file__).parent / "fixtures" / "metafor_reference.json").read_text())
+    d = ref["datasets"]["bcg_RR"]
+    lines = ["study,estimate,se,ablat,alloc"]
+    for i, (y, v) in enumerate(zip(d["yi"], d["vi"], strict=True)):
+        lines.append(f"T{i + 1},{y!r},{v**0.5!r},{d['mods']['ablat'][i]},{d['mods']['alloc'][i]}")
+    f = tmp_path / "bcg.csv"
+    f.write_text("\n".join(lines) + "\n")
+    return f, d
+
+
+def test_regress_matches_metafor(tmp_path: Path) -> None:
+    # source: metafor 3.8.1 rma(yi, vi, mods = ~ ablat + alloc, method = "REML") on dat.bcg
+    f, d = _bcg_csv(tmp_path)
+    res = runner.invoke(app, ["regress", str(f), "--type", "giv", "--log", "-m", "ablat",
+                              "-m", "alloc", "--tau2", "REML", "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    ref = d["metareg"]["ablat+alloc"]["REML"]
+    assert [c["name"] for c in out["coefficients"]] == [
+        "intrcpt", "ablat", "alloc[random]", "alloc[systematic]"
+    ]  # fmt: skip
+    for j, c in enumerate(out["coefficients"]):
+        assert c["estimate"] == pytest.approx(ref["beta"][j], rel=1e-6)
+        assert c["se"] == pytest.approx(ref["se"][j], rel=1e-6)
+    assert out["qm"] == pytest.approx(ref["QM"], rel=1e-6)
+    assert out["tau2"] == pytest.approx(ref["tau2"], rel=1e-6)
+    assert out["r2"] == pytest.approx(ref["R2"], rel=1e-6)
+    text = runner.invoke(app, ["regress", str(f), "--type", "giv", "--log", "-m", "ablat"])
+    assert text.exit_code == 0 and "pseudo-R²" in text.stdout
+
+
+def test_regress_common_tau2_subgroups(tmp_path: Path) -> None:
+    # source: metafor rma(yi, vi, mods = ~ factor(alloc) - 1, method = "REML") on dat.bcg
+    f, d = _bcg_csv(tmp_path)
+    res = runner.invoke(app, ["regress", str(f), "--type", "giv", "--log", "-m", "alloc",
+                              "--common-tau2", "--tau2", "REML", "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    ref = d["subgroup_common_tau2"]
+    for j, c in enumerate(out["coefficients"]):
+        assert c["estimate"] == pytest.approx(ref["beta"][j], rel=1e-6)
+    assert out["tau2"] == pytest.approx(ref["tau2"], rel=1e-6)
+    assert out["subgroup_difference"]["df"] == 2
+    res = runner.invoke(app, ["regress", str(f), "--type", "giv", "-m", "nope"])
+    assert res.exit_code == 1 and "moderator column(s) nope not in the data" in res.output

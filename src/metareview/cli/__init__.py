@@ -261,6 +261,66 @@ def bias(
     raise typer.Exit(run_bias(file, opts, chosen, estimator=estimator, side=side, as_json=as_json))
 
 
+@app.command()
+def regress(
+    file: FileArg,
+    data_type: TypeOpt,
+    moderator: Annotated[
+        list[str], typer.Option("--moderator", "-m", help="Moderator column (repeatable).")
+    ],
+    categorical: Annotated[
+        list[str] | None,
+        typer.Option(help="Treat this numeric column as categorical (repeatable)."),
+    ] = None,
+    knha: Annotated[
+        bool, typer.Option("--knha", help="Knapp-Hartung adjustment (t and F tests).")
+    ] = False,
+    no_intercept: Annotated[
+        bool, typer.Option("--no-intercept", help="Fit the model without an intercept.")
+    ] = False,
+    common_tau2: Annotated[
+        bool,
+        typer.Option(
+            "--common-tau2",
+            help="Subgroup analysis with one tau² shared by the subgroups of the (single) "
+            "moderator column.",
+        ),
+    ] = False,
+    measure: MeasureOpt = "",
+    method: MethodOpt = "",
+    model: ModelOpt = "random",
+    ci: CiOpt = 95,
+    log: LogOpt = False,
+    swap_events: SwapOpt = False,
+    study_column: StudyOpt = "study",
+    allow_not_estimable: AllowOpt = False,
+    tau2: Tau2Opt = None,
+    preset: PresetOpt = "revman5",
+    as_json: JsonOpt = False,
+) -> None:
+    """Meta-regression on study-level moderators (mixed-effects unless --model fixed).
+
+    Numeric columns enter as they are, text columns as dummies (reference: the first
+    level in sorted order).  Coefficients are on the analysis scale (log for ratios).
+    """
+    from metareview.cli.commands import run_regress
+
+    opts = _common(data_type, measure, method, model, ci, log, swap_events, study_column,
+                   allow_not_estimable, tau2, None, preset)  # fmt: skip
+    raise typer.Exit(
+        run_regress(
+            file,
+            opts,
+            moderator,
+            categorical=categorical or [],
+            knha=knha,
+            intercept=not no_intercept,
+            common_tau2=common_tau2,
+            as_json=as_json,
+        )
+    )
+
+
 @revman_app.command("check")
 def revman_check(
     files: Annotated[

@@ -210,6 +210,64 @@ def run_bias(path: Path, opts: dict[str, Any], tests: Sequence[str], *, estimato
     return 0
 
 
+def run_regress(path: Path, opts: dict[str, Any], moderators: Sequence[str], *,
+                categorical: Sequence[str], knha: bool, intercept: bool, common_tau2: bool,
+                as_json: bool) -> int:  # fmt: skip
+    from metareview.analysis.format import fmt_p
+    from metareview.analysis.regression import meta_regression_from_table
+
+    try:
+        table, spec = _load(path, opts)
+        res = meta_regression_from_table(
+            table, spec, moderators, categorical=categorical, knha=knha, intercept=intercept,
+            common_tau2_subgroups=common_tau2,
+        )  # fmt: skip
+    except (DataError, SpecError) as exc:
+        return _fail(str(exc))
+    d = res.to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps({"file": str(path), **d}, allow_nan=False) + "\n")
+        return 0
+    model = (
+        "fixed-effect" if d["tau2_method"] == "FE" else f"mixed-effects, tau² {d['tau2_method']}"
+    )
+    stat = "t" if d["test"] != "z" else "z"
+    t = Table(title=_esc(f"Meta-regression ({model}; {d['scale']} {spec.measure_name}), "
+                         f"k = {d['k']}"), title_justify="left")  # fmt: skip
+    for col in ("Coefficient", "Estimate", "SE", stat, "P", f"{spec.ci * 100:g}% CI"):
+        t.add_column(col, justify="left" if col == "Coefficient" else "right")
+    for c in d["coefficients"]:
+        p = c["p"]
+        t.add_row(_esc(c["name"]), _cell(c["estimate"], 4), _cell(c["se"], 4),
+                  _cell(c["statistic"], 2), "" if p is None else _esc(fmt_p(p).lstrip("= ")),
+                  f"[{_cell(c['ci_low'], 4)}, {_cell(c['ci_high'], 4)}]")  # fmt: skip
+    out.print(t)
+
+    def pline(p: float | None) -> str:
+        return "" if p is None else f"P {fmt_p(p)}"
+
+    if isinstance(d["qm_df"], list):
+        qm = f"F({d['qm_df'][0]}, {d['qm_df'][1]}) = {_cell(d['qm'], 2)}"
+    else:
+        qm = f"Chi² = {_cell(d['qm'], 2)}, df = {d['qm_df']}"
+    out.print(_esc(f"Test of moderators: {qm} ({pline(d['qm_p'])})"))
+    out.print(_esc(f"Residual heterogeneity: QE = {_cell(d['qe'], 2)}, df = {d['qe_df']} "
+                   f"({pline(d['qe_p'])}); tau² = {_cell(d['tau2'], 4)}; "
+                   f"I² = {_cell(d['i2'], 1)}%"))  # fmt: skip
+    if d["r2"] is not None:
+        out.print(_esc(f"Heterogeneity accounted for (pseudo-R²): {_cell(d['r2'], 1)}%"))
+    if "subgroup_difference" in d:
+        s = d["subgroup_difference"]
+        if isinstance(s["df"], list):
+            test = f"F({s['df'][0]}, {s['df'][1]}) = {_cell(s['q'], 2)}"
+        else:
+            test = f"Chi² = {_cell(s['q'], 2)}, df = {s['df']}"
+        out.print(_esc(f"Test for subgroup differences (common tau²): {test} ({pline(s['p'])})"))
+    if not d["converged"]:
+        err.print("warning: the tau² estimator did not converge", markup=False)
+    return 0
+
+
 def _print_result(res: Any) -> None:
     from metareview.analysis.format import fmt_ci
 
