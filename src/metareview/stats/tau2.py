@@ -319,12 +319,15 @@ def _score_only(r: _Rows, t: FloatArray, method: str) -> FloatArray:
     g = r.g
     w = g.add_expanded(r.v, t)
     np.reciprocal(w, out=w)
-    _, res = _wmean(r, w)
+    buf = np.multiply(w, r.y)
     sw = g.sum(w)
-    w2 = w * w
-    s_w2 = g.sum(w2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = g.sum(buf) / sw
+    res = g.add_expanded(r.y, mu, -1.0)
+    np.multiply(w, w, out=buf)  # w²
+    s_w2 = g.sum(buf)
     np.multiply(res, res, out=res)
-    np.multiply(res, w2, out=res)
+    np.multiply(res, buf, out=res)
     with np.errstate(invalid="ignore", divide="ignore"):
         f = g.sum(res) - sw
         if method == "REML":
@@ -369,24 +372,30 @@ def _iterative(r: _Rows, method: str) -> Tau2Fit:
     low = np.minimum(vmin / 16.0, upper / 4.0 ** (GRID - 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(upper > low, upper / low, 1.0) ** (1.0 / (GRID - 2))
-    powers = np.arange(GRID - 1, dtype=np.float64)
-    grid = np.concatenate([np.zeros((n, 1)), low[:, None] * ratio[:, None] ** powers], axis=1)
-    grid[:, -1] = upper
-    fs = np.empty_like(grid)
-    for j in range(GRID):
-        fs[:, j] = _score_only(r, grid[:, j], method)
-    fs[~many] = -1.0
-    fs[~np.isfinite(fs)] = -1.0
-    # cells (j, j+1) with f_j > 0 >= f_{j+1}; the last "cell" is (U, inf) when f(U) > 0
-    pos = fs > 0
-    change = np.zeros_like(pos)
-    change[:, :-1] = pos[:, :-1] & ~pos[:, 1:]
-    change[:, -1] = pos[:, -1]
-    ids, cell = np.nonzero(change)
-    if ids.size == 0:
+    # scan: keep only the cells (t_prev, t_j] where the score turns from + to -
+    parts: list[tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray]] = []
+    t_prev = np.zeros(n)
+    f_prev = _score_only(r, t_prev, method)
+    f_prev[~many | ~np.isfinite(f_prev)] = -1.0
+    pos0 = f_prev > 0
+    pos_prev = pos0
+    for j in range(GRID - 1):
+        t_j = upper if j == GRID - 2 else low * ratio**j
+        f_j = _score_only(r, t_j, method)
+        f_j[~many | ~np.isfinite(f_j)] = -1.0
+        pos_j = f_j > 0
+        ch = np.flatnonzero(pos_prev & ~pos_j)
+        if ch.size:
+            parts.append((ch, t_prev[ch], t_j[ch], f_prev[ch], f_j[ch]))
+        t_prev, f_prev, pos_prev = t_j, f_j, pos_j
+    ch = np.flatnonzero(pos_prev)  # still positive at U: the root lies above (REML)
+    if ch.size:
+        parts.append(
+            (ch, t_prev[ch], np.full(ch.size, np.inf), f_prev[ch], np.full(ch.size, np.nan))
+        )
+    if not parts:
         return Tau2Fit(out, converged, iters)
-    lo = grid[ids, cell]
-    hi = np.where(cell < GRID - 1, grid[ids, np.minimum(cell + 1, GRID - 1)], np.inf)
+    ids, lo, hi, f_lo_raw, f_hi_raw = (np.concatenate(a) for a in zip(*parts, strict=True))
     sub = r.pick(ids)
 
     def score(rr: _Rows, t: FloatArray, which: IntArray) -> tuple[FloatArray, FloatArray]:
@@ -398,16 +407,16 @@ def _iterative(r: _Rows, method: str) -> Tau2Fit:
 
     # start where the chord through the cell's end points crosses zero (regula falsi)
     scale_lo = lo + sub.scale
-    f_lo = fs[ids, cell] * scale_lo * scale_lo
+    f_lo = f_lo_raw * scale_lo * scale_lo
     scale_hi = np.where(np.isfinite(hi), hi, 0.0) + sub.scale
-    f_hi = fs[ids, np.minimum(cell + 1, GRID - 1)] * scale_hi * scale_hi
+    f_hi = f_hi_raw * scale_hi * scale_hi
     with np.errstate(invalid="ignore", divide="ignore"):
         chord = lo + (hi - lo) * f_lo / (f_lo - f_hi)
     ok_chord = np.isfinite(chord) & (chord > lo) & (chord < hi)
     start = np.where(ok_chord, chord, np.where(np.isfinite(hi), 0.5 * (lo + hi), 2.0 * lo))
     start = np.where(np.isfinite(hi) | (lo > 0), start, sub.scale)
     roots, ok, it = _solve(sub, score, start, hi, lo, f_lo, np.where(np.isfinite(hi), f_hi, np.nan))
-    n_cand = np.bincount(ids, minlength=n) + (~pos[:, 0] & many)
+    n_cand = np.bincount(ids, minlength=n) + (~pos0 & many)
     single = n_cand[ids] == 1
     # analyses with one candidate: it is the estimate
     out[ids[single]] = roots[single]
@@ -419,7 +428,7 @@ def _iterative(r: _Rows, method: str) -> Tau2Fit:
         ll = _loglik(sub.pick(np.flatnonzero(multi)), roots[multi], method)
         # the boundary candidate 0 where the score at 0 is <= 0
         uniq = np.unique(m_ids)
-        at0 = uniq[~pos[uniq, 0]]
+        at0 = uniq[~pos0[uniq]]
         ll0 = np.full(n, -np.inf)
         if at0.size:
             ll0[at0] = _loglik(r.pick(at0), np.zeros(at0.size), method)
