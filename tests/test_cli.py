@@ -246,10 +246,53 @@ def test_bias_errors_are_reported_per_test(tmp_path: Path) -> None:
     f.write_text("study,estimate,se\nA,0.1,0.1\nB,0.5,0.2\n")
     res = runner.invoke(app, ["bias", str(f), "--type", "giv", "--peters"])
     assert res.exit_code == 1 and "peters needs dichotomous data" in res.output
+    # a test that cannot be computed reports why; exit 1 when no test could be computed
     res = runner.invoke(app, ["bias", str(f), "--type", "giv", "--egger", "--json"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output
     egger = json.loads(res.stdout)["results"][0]
     assert "error" in egger and "3" in egger["error"]  # needs at least 3 studies
+    res = runner.invoke(app, ["bias", str(f), "--type", "giv", "--egger", "--failsafe"])
+    assert res.exit_code == 0, res.output
+    # bad option values are errors, not per-test results
+    res = runner.invoke(app, ["bias", str(f), "--type", "giv", "--side", "up"])
+    assert res.exit_code == 1 and "side 'up' is unknown" in res.output
+    res = runner.invoke(app, ["bias", str(f), "--type", "giv", "--estimator", "XX"])
+    assert res.exit_code == 1 and "estimator 'XX' is unknown" in res.output
+    res = runner.invoke(app, ["bias", str(f), "--type", "giv", "--model", "fixed",
+                              "--tau2", "REML"])  # fmt: skip
+    assert res.exit_code == 1 and "applies to random-effects analyses" in res.output
+
+
+def test_sensitivity_order_by_needs_cumulative(tmp_path: Path) -> None:
+    f = tmp_path / "g.csv"
+    f.write_text("study,estimate,se,year\nA,0.1,0.1,2001\nB,0.5,0.2,1999\nC,0.2,0.3,2003\n")
+    res = runner.invoke(app, ["sensitivity", str(f), "--type", "giv", "--leave-one-out",
+                              "--order-by", "year"])  # fmt: skip
+    assert res.exit_code == 2 and "--order-by and --descending apply to --cumulative" in (
+        res.output
+    )
+
+
+def test_regress_missing_values_and_preset(tmp_path: Path) -> None:
+    f = tmp_path / "g.csv"
+    rows = ["study,estimate,se,dose,arm"]
+    for i in range(12):
+        dose = "NA" if i == 5 else str(i % 4)
+        rows.append(f"S{i},{0.1 * (i % 5)},{0.1 + 0.02 * i},{dose},{'ab'[i % 2]}")
+    f.write_text("\n".join(rows) + "\n")
+    res = runner.invoke(app, ["regress", str(f), "--type", "giv", "-m", "dose"])
+    assert res.exit_code == 1 and "moderator values missing for S5 (dose)" in res.output
+    res = runner.invoke(app, ["regress", str(f), "--type", "giv", "-m", "dose", "--common-tau2"])
+    assert res.exit_code == 1 and "missing for S5" in res.output
+    res = runner.invoke(app, ["regress", str(f), "--type", "giv", "-m", "arm", "-m", "arm"])
+    assert res.exit_code == 1 and "named more than once" in res.output
+    # the preset's HKSJ becomes Knapp-Hartung
+    res = runner.invoke(app, ["regress", str(f), "--type", "giv", "-m", "arm",
+                              "--preset", "cochrane2025", "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["test"] == "knha" and out["tau2_method"] == "REML"
+    assert isinstance(out["qm_df"], list)
 
 
 def _bcg_csv(tmp_path: Path) -> tuple[Path, dict]:

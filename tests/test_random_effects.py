@@ -229,3 +229,28 @@ def test_revman5_default_unchanged_by_new_options() -> None:
 def _s2(data: dict[str, list]) -> float:
     w = 1 / np.array(data["se"]) ** 2
     return float((len(w) - 1) * w.sum() / (w.sum() ** 2 - (w**2).sum()))
+
+
+def test_single_study_t_based_falls_back_to_wald() -> None:
+    # with one study no t-based CI exists: the Wald z result is reported (as metafor)
+    res = _pool([0.3], [0.01], ci_method="hksj")
+    assert res.stat_df is not None and np.isnan(res.stat_df[0])
+    assert res.ci_low[0] == pytest.approx(0.3 - sps.norm.ppf(0.975) * 0.1, rel=1e-12)
+    assert res.p_z[0] == pytest.approx(2 * sps.norm.sf(3.0), rel=1e-12)
+
+
+def test_subgroup_test_uses_model_based_se_with_hksj() -> None:
+    # single-study subgroups keep their place in the test for subgroup differences
+    data = {
+        "study": list("ABCDEF"), "estimate": Y, "se": [0.14, 0.22, 0.17, 0.28, 0.2, 0.24],
+        "g": ["x", "x", "x", "y", "z", "z"],
+    }  # fmt: skip
+    tests = {
+        cm: mr.meta_analysis(data, data_type="giv", model="random", tau2_method="REML",
+                             ci_method=cm, subgroup="g", warn=False).subgroup_test
+        for cm in ("z", "t", "hksj")
+    }  # fmt: skip
+    assert tests["z"] is not None and tests["z"].df == 2
+    for cm in ("t", "hksj"):
+        t = tests[cm]
+        assert t is not None and t.df == 2 and t.q == pytest.approx(tests["z"].q, rel=1e-14)

@@ -158,7 +158,7 @@ def compute(
     i2h = nan if pooled.i2_ci_high is None else pooled.i2_ci_high
     h2 = nan if pooled.h2 is None else pooled.h2
     conv = np.ones(n_groups, dtype=bool) if pooled.tau2_converged is None else pooled.tau2_converged
-    stat_df = None if pooled.stat_df is None else pooled.stat_df
+    stat_df = pooled.stat_df  # NaN for a single study: its Wald z result is reported
     weights = np.concatenate([[100.0 if pooled.k[0] > 0 else 0.0], sub_weight])
     if spec.totals == "sub":  # RevMan's hidden outcome weight: 100 per subgroup
         weights[0] = 100.0 * float(np.count_nonzero(pooled.k[1:]))
@@ -191,7 +191,7 @@ def compute(
                 i2_ci_high=float(i2h[j]),
                 pi_low=float(pil[j]),
                 pi_high=float(pih[j]),
-                stat_df=None if stat_df is None else float(stat_df[j]),
+                stat_df=None if stat_df is None or not stat_df[j] >= 1 else float(stat_df[j]),
                 converged=bool(conv[j]),
                 weight=float(weights[j]),
                 estimable=has,
@@ -204,8 +204,11 @@ def compute(
 
     test = None
     if labels:
+        # model-based SEs (1/sqrt(sum w)) also when the CIs are t/HKSJ-based, so that a
+        # single-study subgroup keeps its place in the test
+        se_model = pooled.se if pooled.se_wald is None else pooled.se_wald
         sg = stats.subgroup_test(
-            pooled.estimate[1:], pooled.se[1:], pooled.estimable[1:],
+            pooled.estimate[1:], se_model[1:], pooled.estimable[1:],
             stats.Groups(np.zeros(len(labels), dtype=np.intp), 1),
         )  # fmt: skip
         test = SubgroupDifferences(
@@ -278,7 +281,8 @@ def _messages(
                 out.append(
                     (
                         IntervalNotAvailableWarning,
-                        f"{where}: a {spec.ci_method} CI needs at least 2 studies: no CI",
+                        f"{where}: a {spec.ci_method} CI needs at least 2 studies: the Wald "
+                        "z CI of the single study is shown",
                     )
                 )
             need = 3 if spec.prediction == "t-k2" else 2

@@ -64,6 +64,11 @@ def small_study_tests_from_table(
     """Run ``tests`` on a validated table (see :func:`small_study_tests`)."""
     from metareview.stats import bias
 
+    if str(estimator).upper() not in ("L0", "R0", "Q0"):
+        raise SpecError(f"trim-and-fill estimator {estimator!r} is unknown; use L0, R0 or Q0")
+    if side not in (None, "left", "right"):
+        raise SpecError(f"side {side!r} is unknown; use left or right (or leave it automatic)")
+    estimator = str(estimator).upper()
     unknown = [t for t in tests if t not in TESTS]
     if unknown:
         raise SpecError(f"unknown test(s) {', '.join(unknown)}; use any of {TESTS}")
@@ -151,6 +156,7 @@ def _run(name: str, bias: Any, spec: AnalysisSpec, table: StudyTable, ok: np.nda
         )  # fmt: skip
         return {
             "test": "trimfill",
+            "ci_method": "z",  # Wald z CI for the filled analysis, as metafor's trimfill
             "estimator": t.estimator,
             "side": t.side,
             "k0": t.k0,

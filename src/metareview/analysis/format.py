@@ -47,4 +47,6 @@ def fmt_ci(est: float, low: float, high: float, decimals: int = 2) -> str:
     """'0.72 [0.49, 1.06]'; 'Not estimable' when missing."""
     if est is None or not math.isfinite(est):
         return "Not estimable"
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return f"{fmt_num(est, decimals)} [CI not available]"
     return f"{fmt_num(est, decimals)} [{fmt_num(low, decimals)}, {fmt_num(high, decimals)}]"

@@ -24,6 +24,17 @@ from metareview.exceptions import SpecError
 __all__ = ["RegressionResult", "meta_regression", "meta_regression_from_table"]
 
 
+_MISSING = ("", "na", "nan", "none", "null", "n/a")
+
+
+def _is_missing(x: Any) -> bool:
+    if x is None:
+        return True
+    if isinstance(x, float) and math.isnan(x):
+        return True
+    return str(x).strip().lower() in _MISSING
+
+
 def _num(x: Any) -> float | None:
     if x is None:
         return None
@@ -102,31 +113,52 @@ def meta_regression_from_table(
         raise SpecError(
             f"moderator column(s) {', '.join(missing)} not in the data (other columns: {have})"
         )
+    dup = sorted({m for m in moderators if list(moderators).count(m) > 1})
+    if dup:
+        raise SpecError(f"moderator {', '.join(dup)} is named more than once")
     eff = study_effects(spec, table.values)
     ok = eff.estimable
     rows = np.flatnonzero(ok)
     y, v = eff.y[ok], eff.se[ok] ** 2
-    test = "knha" if knha else "z"
-    method = (spec.tau2_method or "REML") if spec.random else "FE"
-    if common_tau2_subgroups:
-        if len(moderators) != 1:
-            raise SpecError("a subgroup analysis with a common tau² takes exactly one column")
-        labels = [str(table.extra[moderators[0]][i]) for i in rows]
-        sub = metareg.subgroup_common_tau2(
-            y, v, labels, tau2_method=method, test=test, level=spec.ci, name=moderators[0]
+    # the CI method of the analysis carries over: HKSJ is Knapp-Hartung here
+    if spec.ci_method == "hksj-adhoc":
+        raise SpecError(
+            "the ad hoc HKSJ variant is not available for meta-regression; use "
+            "--ci-method hksj (Knapp-Hartung, also --knha) or t"
         )
-        return RegressionResult(spec, tuple(moderators), sub.fit, sub)
-    mods: dict[str, list[Any]] = {}
-    for m in moderators:
-        raw = [table.extra[m][i] for i in rows]
-        if m in categorical:
-            mods[m] = [str(x) for x in raw]
-            continue
-        try:
-            mods[m] = [float(str(x).strip()) if str(x).strip() else math.nan for x in raw]
-        except ValueError:
-            mods[m] = [str(x) for x in raw]  # text: categorical
+    test = "knha" if knha or spec.ci_method == "hksj" else ("t" if spec.ci_method == "t" else "z")
+    method = (spec.tau2_method or "REML") if spec.random else "FE"
+    # every moderator value must be there: a missing one is an error naming the study
+    empty = [
+        f"{table.study[i]} ({m})"
+        for m in moderators
+        for i in rows
+        if _is_missing(table.extra[m][i])
+    ]
+    if empty:
+        raise SpecError(
+            f"moderator values missing for {', '.join(empty)}; fill them in or leave these "
+            "studies out of the meta-regression"
+        )
     try:
+        if common_tau2_subgroups:
+            if len(moderators) != 1:
+                raise SpecError("a subgroup analysis with a common tau² takes exactly one column")
+            labels = [str(table.extra[moderators[0]][i]).strip() for i in rows]
+            sub = metareg.subgroup_common_tau2(
+                y, v, labels, tau2_method=method, test=test, level=spec.ci, name=moderators[0]
+            )
+            return RegressionResult(spec, tuple(moderators), sub.fit, sub)
+        mods: dict[str, list[Any]] = {}
+        for m in moderators:
+            raw = [table.extra[m][i] for i in rows]
+            if m in categorical:
+                mods[m] = [str(x).strip() for x in raw]
+                continue
+            try:
+                mods[m] = [float(str(x).strip()) for x in raw]
+            except ValueError:
+                mods[m] = [str(x).strip() for x in raw]  # text: categorical
         X = metareg.design(mods, intercept=intercept, categorical=tuple(categorical))
         fit = metareg.meta_regression(y, v, X, tau2_method=method, test=test, level=spec.ci)
     except ValueError as exc:
@@ -147,6 +179,7 @@ def meta_regression(
     log: bool = False,
     preset: Preset = RevMan5,
     tau2_method: str | None = None,
+    ci_method: str | None = None,
     categorical: Sequence[str] = (),
     knha: bool = False,
     intercept: bool = True,
@@ -160,7 +193,9 @@ def meta_regression(
 
     ``model="random"`` fits the mixed-effects model with the tau² estimator of
     ``tau2_method`` (default: the preset's), ``model="fixed"`` a fixed-effect
-    meta-regression.  ``knha`` uses the Knapp-Hartung adjustment (t and F tests).
+    meta-regression.  ``knha`` (or ``ci_method="hksj"``, e.g. from the Cochrane2025
+    preset) uses the Knapp-Hartung adjustment (t and F tests); ``ci_method="t"`` t tests
+    with Wald SEs.
     ``common_tau2_subgroups`` with one categorical column is a subgroup analysis with
     one tau² shared by the subgroups; its ``subgroup_difference`` is the QM test.
     Missing moderator values are an error naming the study row.
@@ -168,6 +203,7 @@ def meta_regression(
     spec = AnalysisSpec(
         data_type=data_type, measure=measure, method=method, model=model, ci=ci,
         swap_events=swap_events, log=log, preset=preset, tau2_method=tau2_method,
+        ci_method=ci_method,
     )  # fmt: skip
     table = prepare(
         data, spec, study=study, source=source, lines=lines,

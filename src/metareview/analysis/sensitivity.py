@@ -142,7 +142,8 @@ def sensitivity_from_table(
     tau2_method = spec.tau2_method or "DL"
     inf = sens.influence(eff, random=spec.random, tau2_method=tau2_method, level=spec.ci)
     bj = sens.baujat(eff, random=spec.random, tau2_method=tau2_method)
-    model = "IV, " + (f"Random (tau² {tau2_method})" if spec.random else "Fixed")
+    # metafor's influence() for a model with Wald z tests (no Knapp-Hartung scaling)
+    model = "IV, " + (f"Random (tau² {tau2_method})" if spec.random else "Fixed") + ", Wald z"
     for i in range(len(table)):
         rows.append(
             {

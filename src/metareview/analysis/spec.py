@@ -253,6 +253,11 @@ class AnalysisSpec:
         if prediction not in PREDICTION:
             raise SpecError(f"prediction {self.prediction!r} is unknown; use one of {PREDICTION}")
         if model == "fixed":
+            if self.tau2_method is not None:
+                raise SpecError(
+                    f"tau2_method {self.tau2_method!r} applies to random-effects analyses; "
+                    "use model='random' or leave tau2_method out"
+                )
             if self.ci_method not in (None, "z"):
                 raise SpecError(
                     f"ci_method {self.ci_method!r} applies to random-effects analyses; "

@@ -203,6 +203,9 @@ def sensitivity(
 
     kinds = [k for k, on in (("leave-one-out", leave_one_out), ("cumulative", cumulative),
                              ("influence", influence)) if on]  # fmt: skip
+    if kinds and not cumulative and (order_by is not None or descending):
+        typer.echo("error: --order-by and --descending apply to --cumulative", err=True)
+        raise typer.Exit(2)
     opts = _common(data_type, measure, method, model, ci, log, swap_events, study_column,
                    allow_not_estimable, tau2, ci_method, preset)  # fmt: skip
     raise typer.Exit(
@@ -229,7 +232,7 @@ def bias(
     failsafe: Annotated[
         bool, typer.Option("--failsafe", help="Rosenthal's and Orwin's fail-safe N.")
     ] = False,
-    estimator: Annotated[str, typer.Option(help="Trim and fill: L0 | R0.")] = "L0",
+    estimator: Annotated[str, typer.Option(help="Trim and fill: L0 | R0 | Q0.")] = "L0",
     side: Annotated[
         str | None, typer.Option(help="Trim and fill: left | right (default: automatic).")
     ] = None,
@@ -295,6 +298,10 @@ def regress(
     study_column: StudyOpt = "study",
     allow_not_estimable: AllowOpt = False,
     tau2: Tau2Opt = None,
+    ci_method: Annotated[
+        str | None,
+        typer.Option(help="z | t | hksj (Knapp-Hartung, as --knha) (default: preset's)."),
+    ] = None,
     preset: PresetOpt = "revman5",
     as_json: JsonOpt = False,
 ) -> None:
@@ -306,7 +313,7 @@ def regress(
     from metareview.cli.commands import run_regress
 
     opts = _common(data_type, measure, method, model, ci, log, swap_events, study_column,
-                   allow_not_estimable, tau2, None, preset)  # fmt: skip
+                   allow_not_estimable, tau2, ci_method, preset)  # fmt: skip
     raise typer.Exit(
         run_regress(
             file,

@@ -171,10 +171,12 @@ def run_bias(path: Path, opts: dict[str, Any], tests: Sequence[str], *, estimato
         res = small_study_tests_from_table(table, spec, tests, estimator=estimator, side=side)
     except (DataError, SpecError) as exc:
         return _fail(str(exc))
+    # exit 1 when no test could be computed at all (e.g. too few studies)
+    code = 1 if all("error" in r for r in res.results) else 0
     if as_json:
         payload = {"file": str(path), **res.to_dict()}
         sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
-        return 0
+        return code
     names = {"egger": "Egger's regression test", "begg": "Begg's rank correlation",
              "peters": "Peters' test", "harbord": "Harbord's score test",
              "trimfill": "Trim and fill", "failsafe": "Fail-safe N"}  # fmt: skip
@@ -207,7 +209,7 @@ def run_bias(path: Path, opts: dict[str, Any], tests: Sequence[str], *, estimato
     out.print(t)
     for w in res.warnings:
         err.print(f"warning: {w}", markup=False)
-    return 0
+    return code
 
 
 def run_regress(path: Path, opts: dict[str, Any], moderators: Sequence[str], *,

@@ -90,8 +90,10 @@ class Pooled:
 
     ``se`` is the standard error the CI and the test use (the Hartung-Knapp one for
     ``ci_method="hksj"``); ``z`` is the test statistic ``|estimate|/se``, referred to the
-    normal distribution when ``stat_df`` is NaN and to Student's t with ``stat_df``
-    degrees of freedom otherwise.  The P values ``p_z`` and ``p_q`` are computed when read.
+    normal distribution when ``stat_df`` is None or NaN (a single study) and to Student's
+    t with ``stat_df`` degrees of freedom otherwise.  ``se_wald`` is the model-based SE
+    ``1/sqrt(sum w)`` when ``se`` is another one (None otherwise); the test for subgroup
+    differences uses it.  The P values ``p_z`` and ``p_q`` are computed when read.
 
     ``weights`` holds, for every row, the weight the row got in its group's pooled
     estimate (MH, IV, Peto V or ``1/(SE^2 + tau^2)``; 0 if not estimable);
@@ -131,12 +133,13 @@ class Pooled:
     @property
     def p_z(self) -> FloatArray:
         """Two-sided P of the test for overall effect (computed on access)."""
+        normal = np.asarray(2.0 * special.ndtr(-self.z), dtype=np.float64)
         if self.stat_df is None:
-            return np.asarray(2.0 * special.ndtr(-self.z), dtype=np.float64)
+            return normal
         df = self.stat_df
         with np.errstate(invalid="ignore"):
             p = 2.0 * special.stdtr(np.where(df >= 1, df, 1.0), -self.z)
-        return np.where(df >= 1, p, np.nan)
+        return np.where(df >= 1, p, normal)  # one study: Wald z (see pool)
 
     @property
     def p_q(self) -> FloatArray:
@@ -335,10 +338,16 @@ def pool(
                 np.multiply(tmp, row_w, out=tmp)
                 if not all_ok:
                     tmp[~m] = 0.0
-                se_hk = np.sqrt(groups.sum(tmp) / stat_df / weight_sum)
+                rss = groups.sum(tmp)
+                # identical estimates leave only rounding noise (each residual about eps
+                # times the estimate): then the HKSJ factor is 0, not noise
+                noise = k * weight_sum * (64.0 * np.finfo(np.float64).eps * est) ** 2
+                rss = np.where(rss <= noise, 0.0, rss)
+                se_hk = np.sqrt(rss / stat_df / weight_sum)
                 se = se_hk if ci_method == "hksj" else np.maximum(se_hk, se_model)
-            crit = t_quantile(level, stat_df)
-            se = np.where(k >= 2, se, np.nan)
+            # one study: no t-based CI exists; its Wald CI is reported (as metafor does)
+            crit = np.where(k >= 2, t_quantile(level, stat_df), z_a)
+            se = np.where(k >= 2, se, se_model)
         z = np.abs(est) / se
         by_tau2 = random and tau2_method != "DL"
 

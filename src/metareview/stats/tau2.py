@@ -474,9 +474,7 @@ def _paule_mandel(
     return Tau2Fit(out, converged, iters)
 
 
-def tau2(
-    y: FloatArray, v: FloatArray, groups: Groups, method: str = "DL", *, q: FloatArray | None = None
-) -> Tau2Fit:
+def tau2(y: FloatArray, v: FloatArray, groups: Groups, method: str = "DL") -> Tau2Fit:
     """Estimate tau² for every analysis in ``groups``.
 
     Parameters
@@ -487,10 +485,8 @@ def tau2(
     groups
         Which analysis each row belongs to.
     method
-        One of :data:`TAU2_METHODS`.
-    q
-        DL only: use this heterogeneity statistic instead of the inverse-variance Q
-        (RevMan 5 uses the Mantel-Haenszel-centred Q for "M-H, Random", spec §6).
+        One of :data:`TAU2_METHODS`.  (``pool`` computes DL itself, from the method's own
+        Q: RevMan 5 uses the Mantel-Haenszel-centred Q for "M-H, Random", spec §6.)
     """
     method = method.upper()
     if method not in TAU2_METHODS:
@@ -499,15 +495,7 @@ def tau2(
     n = groups.n
     if method in _ITERATIVE:
         return _iterative(r, method)
-    if method == "DL" and q is not None:
-        w = 1.0 / r.v
-        sw = r.g.sum(w)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = (q - (r.k - 1.0)) / (sw - r.g.sum(w * w) / sw)
-        t = np.where(r.k >= 2, np.maximum(t, 0.0), 0.0)
-        t = np.where(np.isfinite(t), t, 0.0)
-    else:
-        t = _closed(r, method)
+    t = _closed(r, method)
     return Tau2Fit(t, np.ones(n, dtype=bool), np.zeros(n, dtype=np.intp))
 
 
