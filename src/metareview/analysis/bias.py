@@ -17,6 +17,7 @@ import numpy as np
 
 from metareview.analysis.api import study_effects
 from metareview.analysis.data import StudyTable, prepare
+from metareview.analysis.format import json_float
 from metareview.analysis.spec import AnalysisSpec, Preset, RevMan5
 from metareview.exceptions import FewStudiesWarning, MetaReviewWarning, SpecError
 
@@ -25,13 +26,6 @@ __all__ = ["TESTS", "BiasResult", "small_study_tests", "small_study_tests_from_t
 #: available tests, in the order they are reported
 TESTS = ("egger", "begg", "peters", "harbord", "trimfill", "failsafe")
 _BINARY_ONLY = ("peters", "harbord")
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    v = float(x)
-    return v if math.isfinite(v) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +110,11 @@ def _regression(name: str, r: Any) -> dict[str, Any]:
     return {
         "test": name,
         "k": r.k,
-        "coef": _num(r.coef),
-        "se": _num(r.se),
-        "statistic": _num(r.t),
+        "coef": json_float(r.coef),
+        "se": json_float(r.se),
+        "statistic": json_float(r.t),
         "df": r.df,
-        "p": _num(r.p),
+        "p": json_float(r.p),
     }
 
 
@@ -130,11 +124,17 @@ def _run(name: str, bias: Any, spec: AnalysisSpec, table: StudyTable, ok: np.nda
     if name == "egger":
         r = bias.egger(y, v)
         d = _regression("egger", r)
-        d["limit"] = _num(tf(r.limit))
+        d["limit"] = json_float(tf(r.limit))
         return d
     if name == "begg":
         b = bias.begg(y, v)
-        return {"test": "begg", "k": b.k, "tau": _num(b.tau), "p": _num(b.p), "exact": b.exact}
+        return {
+            "test": "begg",
+            "k": b.k,
+            "tau": json_float(b.tau),
+            "p": json_float(b.p),
+            "exact": b.exact,
+        }
     if name in _BINARY_ONLY:
         vals = table.values
         args = [np.asarray(vals[c])[ok] for c in ("events_exp", "n_exp", "events_ctrl", "n_ctrl")]
@@ -161,13 +161,17 @@ def _run(name: str, bias: Any, spec: AnalysisSpec, table: StudyTable, ok: np.nda
             "side": t.side,
             "k0": t.k0,
             "k": t.k,
-            "estimate": _num(tf(t.estimate)),
-            "ci_low": _num(tf(t.ci_low)),
-            "ci_high": _num(tf(t.ci_high)),
-            "p": _num(t.p),
-            "tau2": _num(t.tau2),
+            "estimate": json_float(tf(t.estimate)),
+            "ci_low": json_float(tf(t.ci_low)),
+            "ci_high": json_float(tf(t.ci_high)),
+            "p": json_float(t.p),
+            "tau2": json_float(t.tau2),
             "filled": [
-                {"estimate": _num(tf(yy)), "theta": _num(yy), "se": _num(math.sqrt(vv))}
+                {
+                    "estimate": json_float(tf(yy)),
+                    "theta": json_float(yy),
+                    "se": json_float(math.sqrt(vv)),
+                }
                 for yy, vv in zip(t.y_filled.tolist(), t.v_filled.tolist(), strict=True)
             ],
         }
@@ -177,11 +181,11 @@ def _run(name: str, bias: Any, spec: AnalysisSpec, table: StudyTable, ok: np.nda
     return {
         "test": "failsafe",
         "k": ros.k,
-        "rosenthal": _num(ros.fsnum),
-        "rosenthal_p": _num(ros.p),
-        "alpha": _num(ros.alpha),
-        "orwin": _num(orw.fsnum),
-        "orwin_target": _num(orw.target),
+        "rosenthal": json_float(ros.fsnum),
+        "rosenthal_p": json_float(ros.p),
+        "alpha": json_float(ros.alpha),
+        "orwin": json_float(orw.fsnum),
+        "orwin_target": json_float(orw.target),
     }
 
 

@@ -50,3 +50,11 @@ def fmt_ci(est: float, low: float, high: float, decimals: int = 2) -> str:
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return f"{fmt_num(est, decimals)} [CI not available]"
     return f"{fmt_num(est, decimals)} [{fmt_num(low, decimals)}, {fmt_num(high, decimals)}]"
+
+
+def json_float(x: object) -> float | None:
+    """A number for JSON: None when missing, NaN or infinite."""
+    if x is None:
+        return None
+    v = float(x)  # type: ignore[arg-type]
+    return v if math.isfinite(v) else None

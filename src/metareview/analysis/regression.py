@@ -18,6 +18,7 @@ import numpy as np
 
 from metareview.analysis.api import study_effects
 from metareview.analysis.data import StudyTable, prepare
+from metareview.analysis.format import json_float
 from metareview.analysis.spec import AnalysisSpec, Preset, RevMan5
 from metareview.exceptions import SpecError
 
@@ -33,13 +34,6 @@ def _is_missing(x: Any) -> bool:
     if isinstance(x, float) and math.isnan(x):
         return True
     return str(x).strip().lower() in _MISSING
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    v = float(x)
-    return v if math.isfinite(v) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +56,12 @@ class RegressionResult:
         coefs = [
             {
                 "name": n,
-                "estimate": _num(f.beta[j]),
-                "se": _num(f.se[j]),
-                "statistic": _num(f.stat[j]),
-                "p": _num(f.pval[j]),
-                "ci_low": _num(f.ci_low[j]),
-                "ci_high": _num(f.ci_high[j]),
+                "estimate": json_float(f.beta[j]),
+                "se": json_float(f.se[j]),
+                "statistic": json_float(f.stat[j]),
+                "p": json_float(f.pval[j]),
+                "ci_low": json_float(f.ci_low[j]),
+                "ci_high": json_float(f.ci_high[j]),
             }
             for j, n in enumerate(f.names)
         ]
@@ -80,15 +74,16 @@ class RegressionResult:
             "test": f.test,
             "k": f.k,
             "coefficients": coefs,
-            "qm": _num(f.qm), "qm_df": qm_df, "qm_p": _num(f.qm_p),
-            "qe": _num(f.qe), "qe_df": f.qe_df, "qe_p": _num(f.qe_p),
-            "tau2": _num(f.tau2), "i2": _num(f.i2), "h2": _num(f.h2), "r2": _num(f.r2),
+            "qm": json_float(f.qm), "qm_df": qm_df, "qm_p": json_float(f.qm_p),
+            "qe": json_float(f.qe), "qe_df": f.qe_df, "qe_p": json_float(f.qe_p),
+            "tau2": json_float(f.tau2), "i2": json_float(f.i2), "h2": json_float(f.h2),
+            "r2": json_float(f.r2),
             "converged": f.converged,
         }  # fmt: skip
         if self.subgroups is not None:
             s = self.subgroups
             df = list(s.qm_df) if isinstance(s.qm_df, tuple) else s.qm_df
-            out["subgroup_difference"] = {"q": _num(s.qm), "df": df, "p": _num(s.qm_p)}
+            out["subgroup_difference"] = {"q": json_float(s.qm), "df": df, "p": json_float(s.qm_p)}
         return out
 
 

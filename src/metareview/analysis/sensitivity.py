@@ -17,6 +17,7 @@ import numpy as np
 
 from metareview.analysis.api import study_effects
 from metareview.analysis.data import StudyTable, prepare
+from metareview.analysis.format import json_float
 from metareview.analysis.spec import AnalysisSpec, Preset, RevMan5
 from metareview.exceptions import SpecError
 
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["KINDS", "SensitivityResult", "sensitivity", "sensitivity_from_table"]
 
 KINDS = ("leave-one-out", "cumulative", "influence")
-
-
-def _num(x: Any) -> float | None:
-    v = float(x)
-    return v if math.isfinite(v) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,16 +111,16 @@ def sensitivity_from_table(
         est = float(res.estimate[i])
         return {
             "k": int(res.k[i]),
-            "estimate": _num(tf(est)) if math.isfinite(est) else None,
-            "ci_low": _num(tf(float(res.ci_low[i]))) if math.isfinite(est) else None,
-            "ci_high": _num(tf(float(res.ci_high[i]))) if math.isfinite(est) else None,
-            "theta": _num(est),
-            "se": _num(res.se[i]),
-            "p": _num(res.p[i]),
-            "q": _num(res.q[i]),
-            "p_q": _num(res.p_q[i]),
-            "i2": _num(res.i2[i]),
-            "tau2": _num(res.tau2[i]),
+            "estimate": json_float(tf(est)) if math.isfinite(est) else None,
+            "ci_low": json_float(tf(float(res.ci_low[i]))) if math.isfinite(est) else None,
+            "ci_high": json_float(tf(float(res.ci_high[i]))) if math.isfinite(est) else None,
+            "theta": json_float(est),
+            "se": json_float(res.se[i]),
+            "p": json_float(res.p[i]),
+            "q": json_float(res.q[i]),
+            "p_q": json_float(res.p_q[i]),
+            "i2": json_float(res.i2[i]),
+            "tau2": json_float(res.tau2[i]),
         }
 
     if kind == "leave-one-out":
@@ -148,18 +144,18 @@ def sensitivity_from_table(
         rows.append(
             {
                 "study": table.study[i],
-                "rstudent": _num(inf.rstudent[i]),
-                "dffits": _num(inf.dffits[i]),
-                "cook_d": _num(inf.cook_d[i]),
-                "cov_r": _num(inf.cov_r[i]),
-                "tau2_del": _num(inf.tau2_del[i]),
-                "q_del": _num(inf.q_del[i]),
-                "hat": _num(inf.hat[i]),
-                "weight": _num(inf.weight[i]),
-                "dfbs": _num(inf.dfbs[i]),
+                "rstudent": json_float(inf.rstudent[i]),
+                "dffits": json_float(inf.dffits[i]),
+                "cook_d": json_float(inf.cook_d[i]),
+                "cov_r": json_float(inf.cov_r[i]),
+                "tau2_del": json_float(inf.tau2_del[i]),
+                "q_del": json_float(inf.q_del[i]),
+                "hat": json_float(inf.hat[i]),
+                "weight": json_float(inf.weight[i]),
+                "dfbs": json_float(inf.dfbs[i]),
                 "influential": bool(inf.influential[i]),
-                "baujat_x": _num(bj.x[i]),
-                "baujat_y": _num(bj.y[i]),
+                "baujat_x": json_float(bj.x[i]),
+                "baujat_y": json_float(bj.y[i]),
             }
         )
     return SensitivityResult(kind, spec, model, tuple(rows))

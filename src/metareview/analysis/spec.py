@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from metareview.exceptions import SpecError
+from metareview.stats.pooling import CI_METHODS, PREDICTION
+from metareview.stats.tau2 import TAU2_METHODS
 
 __all__ = [
     "DATA_TYPES",
@@ -23,10 +25,6 @@ __all__ = [
     "preset_named",
 ]
 
-#: tau² estimators, CI methods and prediction intervals (see :mod:`metareview.stats`)
-TAU2_METHODS = ("DL", "REML", "ML", "PM", "EB", "SJ", "HE", "HS")
-CI_METHODS = ("z", "t", "hksj", "hksj-adhoc")
-PREDICTION = ("none", "z", "t-k1", "t-k2")
 
 DataType = Literal["dich", "cont", "giv", "oe"]
 DATA_TYPES: tuple[str, ...] = ("dich", "cont", "giv", "oe")
