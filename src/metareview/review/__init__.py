@@ -1,0 +1,4 @@
+"""The review folder: models, loading and validation, saving, RevMan interchange.
+
+See ``docs/review-format.md``.
+"""

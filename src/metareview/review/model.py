@@ -1,0 +1,316 @@
+"""The review folder as Python objects (see ``docs/review-format.md``).
+
+pydantic models validate ``review.toml`` at the boundary; the CSV files become small
+typed row objects that keep their file positions (for error messages) and every extra
+column (for lossless saving).  The engine never sees these objects: :mod:`metareview.build`
+turns them into arrays.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "ROB1",
+    "SCHEMA",
+    "Comparison",
+    "CsvTable",
+    "DataRow",
+    "Outcome",
+    "Prisma",
+    "Protocol",
+    "Question",
+    "ReportedResult",
+    "Review",
+    "ReviewMeta",
+    "RobJudgement",
+    "RobTool",
+    "Search",
+    "Study",
+]
+
+SCHEMA = "metareview-review/1"
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class _Model(BaseModel):
+    # unknown keys are kept (model_extra) so that nothing a user wrote is lost
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+
+class Question(_Model):
+    """The review question as PICO."""
+
+    population: str = ""
+    intervention: str = ""
+    comparison: str = ""
+    outcomes: str = ""
+
+
+class Protocol(_Model):
+    registry: str = ""
+    id: str = ""
+    url: str = ""
+
+
+class Search(_Model):
+    last_search: str = ""
+    sources: list[str] = Field(default_factory=list)
+
+    @field_validator("last_search")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        if v and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
+            raise ValueError(f"{v!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
+        return v
+
+
+class Outcome(_Model):
+    """One outcome of a comparison and how it is analysed (RevMan's outcome settings)."""
+
+    id: str
+    name: str
+    data_type: Literal["dich", "cont", "giv", "oe"]
+    measure: str = ""
+    method: str = ""
+    model: Literal["fixed", "random"] = "fixed"
+    subgroup_by: str | None = None
+    subgroups: list[str] | None = None
+    ci: float = 95
+    totals: Literal["yes", "sub", "no"] = "yes"
+    favours_exp: str = ""
+    favours_ctrl: str = ""
+    data: str | None = None
+    tau2: str | None = None
+    ci_method: str | None = None
+    prediction: str | None = None
+    log: bool = False
+    swap_events: bool = False
+    per_study_data: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(
+                f"{v!r} is not a valid id; use letters, digits, '.', '-' and '_' "
+                "(it also names the data file)"
+            )
+        return v
+
+    @property
+    def data_path(self) -> str:
+        """Data file relative to the review folder."""
+        return self.data or f"outcomes/{self.id}.csv"
+
+
+class Comparison(_Model):
+    id: str
+    name: str
+    label_exp: str = "Experimental"
+    label_ctrl: str = "Control"
+    outcomes: list[Outcome] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"{v!r} is not a valid id; use letters, digits, '.', '-' and '_'")
+        return v
+
+
+class RobTool(_Model):
+    """A risk-of-bias tool: its domains, the allowed judgements and which mean low/high."""
+
+    name: str
+    domains: list[str]
+    judgements: list[str]
+    low: list[str] = Field(default_factory=list)
+    high: list[str] = Field(default_factory=list)
+
+    def risk(self, judgement: str) -> str:
+        """'low', 'high' or 'unclear' for a judgement of this tool."""
+        if judgement in self.low:
+            return "low"
+        if judgement in self.high:
+            return "high"
+        return "unclear"
+
+
+#: Cochrane's risk-of-bias tool (Handbook 5.1, Table 8.5.a)
+ROB1 = RobTool(
+    name="RoB 1",
+    domains=[
+        "Random sequence generation",
+        "Allocation concealment",
+        "Blinding of participants and personnel",
+        "Blinding of outcome assessment",
+        "Incomplete outcome data",
+        "Selective reporting",
+        "Other bias",
+    ],
+    judgements=["low", "high", "unclear"],
+    low=["low"],
+    high=["high"],
+)
+
+
+class Prisma(_Model):
+    """PRISMA 2020 flow counts (new reviews, databases/registers and other methods)."""
+
+    databases: dict[str, int] = Field(default_factory=dict)
+    registers: int | None = None
+    other_methods: int | None = None
+    duplicates_removed: int | None = None
+    automation_removed: int | None = None
+    other_removed: int | None = None
+    records_screened: int | None = None
+    records_excluded: int | None = None
+    reports_sought: int | None = None
+    reports_not_retrieved: int | None = None
+    reports_assessed: int | None = None
+    reports_excluded: dict[str, int] = Field(default_factory=dict)
+    studies_included: int | None = None
+    reports_included: int | None = None
+
+    @property
+    def records_identified(self) -> int:
+        return sum(self.databases.values()) + (self.registers or 0)
+
+
+class ReviewMeta(_Model):
+    """Everything in ``review.toml``."""
+
+    schema_: str = Field(SCHEMA, alias="schema")
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    preset: Literal["revman5", "cochrane2025", "metafor"] = "revman5"
+    question: Question = Field(default_factory=Question)
+    protocol: Protocol = Field(default_factory=Protocol)
+    search: Search = Field(default_factory=Search)
+    comparisons: list[Comparison] = Field(default_factory=list)
+    rob_tools: list[RobTool] = Field(default_factory=list)
+    prisma: Prisma | None = None
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, populate_by_name=True)
+
+    def outcomes(self) -> list[tuple[Comparison, Outcome]]:
+        return [(c, o) for c in self.comparisons for o in c.outcomes]
+
+    def outcome(self, outcome_id: str) -> tuple[Comparison, Outcome]:
+        for c, o in self.outcomes():
+            if o.id == outcome_id:
+                return c, o
+        raise KeyError(outcome_id)
+
+    def rob_tool(self, name: str) -> RobTool | None:
+        if name == ROB1.name:
+            return ROB1
+        return next((t for t in self.rob_tools if t.name == name), None)
+
+
+# --- CSV-backed rows ---------------------------------------------------------------------
+
+
+@dataclass
+class CsvTable:
+    """A CSV file as read: header, comment lines before it, and rows of text.
+
+    ``lines[i]`` is the file line of ``rows[i]`` (1-based), for error messages.
+    Saving writes ``comments``, ``header`` and the rows back in this order, so extra
+    columns and comments survive.
+    """
+
+    path: str
+    header: list[str]
+    rows: list[dict[str, str]]
+    lines: list[int] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
+
+
+@dataclass
+class Study:
+    id: str
+    author: str = ""
+    year: int | None = None
+    country: str = ""
+    design: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass
+class DataRow:
+    study: str
+    subgroup: str | None
+    values: dict[str, float | None]
+    footnote: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass
+class RobJudgement:
+    study: str
+    tool: str
+    domain: str
+    judgement: str
+    support: str = ""
+    outcome: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass
+class ReportedResult:
+    outcome: str
+    measure: str
+    location: str
+    subgroup: str = ""
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p: str = ""
+    i2: float | None = None
+    participants: int | None = None
+    studies: int | None = None
+    certainty: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass
+class Review:
+    """A loaded review folder.
+
+    ``tables`` holds every CSV file as read (by path relative to ``root``) and ``toml``
+    the parsed ``review.toml`` document with its comments, so that :meth:`save` writes
+    back what the user wrote, with only the changed values changed.
+    """
+
+    root: Path
+    meta: ReviewMeta
+    studies: list[Study] = field(default_factory=list)
+    data: dict[str, list[DataRow]] = field(default_factory=dict)
+    rob: list[RobJudgement] = field(default_factory=list)
+    reported: list[ReportedResult] = field(default_factory=list)
+    tables: dict[str, CsvTable] = field(default_factory=dict)
+    toml: Any = None
+
+    def study(self, study_id: str) -> Study:
+        for s in self.studies:
+            if s.id == study_id:
+                return s
+        raise KeyError(study_id)
+
+    def save(self, target: str | Path | None = None) -> None:
+        """Write the review to ``target`` (default: where it was loaded from), atomically."""
+        from metareview.review.store import save
+
+        save(self, target)
