@@ -17,8 +17,13 @@ __all__ = [
     "Metafor",
     "Preset",
     "RevMan5",
+    "Review",
+    "ReviewError",
     "__version__",
+    "build",
+    "load",
     "meta_analysis",
+    "validate",
 ]
 
 _LAZY = {
@@ -29,6 +34,11 @@ _LAZY = {
     "Metafor": "metareview.analysis",
     "Preset": "metareview.analysis",
     "RevMan5": "metareview.analysis",
+    "load": "metareview.review.store",
+    "build": "metareview.review.build",
+    "validate": "metareview.review.store",
+    "Review": "metareview.review.model",
+    "ReviewError": "metareview.exceptions",
 }
 
 if TYPE_CHECKING:
@@ -41,6 +51,10 @@ if TYPE_CHECKING:
         RevMan5,
         meta_analysis,
     )
+    from metareview.exceptions import ReviewError
+    from metareview.review.build import build
+    from metareview.review.model import Review
+    from metareview.review.store import load, validate
 
 
 def __getattr__(name: str) -> Any:

@@ -19,6 +19,7 @@ __all__ = [
     "NoEstimableStudiesWarning",
     "NotEstimableWarning",
     "Problem",
+    "ReviewError",
     "SingleStudyWarning",
     "SpecError",
 ]
@@ -29,7 +30,10 @@ class Problem:
     """One problem found in input data.
 
     ``row`` is the 1-based data row (header excluded); ``line`` the line in the source file
-    when the data came from a file (header = line 1).
+    when the data came from a file (header = line 1); ``column`` the 1-based column on that
+    line (the column's position in a CSV file, the character in ``review.toml``) and
+    ``field`` the column's name or the TOML key.  ``severity`` is ``"error"`` or
+    ``"notice"`` (something to know that does not stop the data being used).
     """
 
     message: str
@@ -40,11 +44,23 @@ class Problem:
     study: str | None = None
     field: str | None = None
     value: str | None = None
+    column: int | None = None
+    severity: str = "error"
+
+    @property
+    def is_error(self) -> bool:
+        """False for notices."""
+        return self.severity != "notice"
 
     def location(self) -> str:
         parts: list[str] = []
         if self.source:
-            parts.append(f"{self.source}:{self.line}" if self.line is not None else self.source)
+            src = self.source
+            if self.line is not None:
+                src += f":{self.line}"
+                if self.column is not None:
+                    src += f":{self.column}"
+            parts.append(src)
         where = []
         if self.row is not None:
             where.append(f"row {self.row}")
@@ -61,6 +77,22 @@ class Problem:
         text = f"{loc}: {self.message}" if loc else self.message
         return f"{text}. Fix: {self.fix}" if self.fix else text
 
+    def located(self) -> str:
+        """``file:line:column: field "value": what is wrong. Fix: ...`` (parts known only)."""
+        where = self.source
+        if self.line is not None:
+            where = f"{where}:{self.line}" if where else f"line {self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        what = self.field or ""
+        if self.value is not None:
+            what = f'{what} "{self.value}"' if what else f'"{self.value}"'
+        elif self.study and not self.field:
+            what = f'study "{self.study}"'
+        message = f"notice: {self.message}" if self.severity == "notice" else self.message
+        text = ": ".join(p for p in (where, what, message) if p)
+        return f"{text}. Fix: {self.fix}" if self.fix else text
+
 
 class DataError(ValueError):
     """Input data with one or more problems; ``problems`` lists every one of them."""
@@ -70,6 +102,18 @@ class DataError(ValueError):
         n = len(self.problems)
         head = "1 problem in the input data" if n == 1 else f"{n} problems in the input data"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class ReviewError(ValueError):
+    """A review folder with one or more problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: Iterable[Problem], root: str = "") -> None:
+        self.problems: list[Problem] = list(problems)
+        self.root = root
+        n = len(self.problems)
+        what = "1 problem" if n == 1 else f"{n} problems"
+        head = f"{what} in review {root}" if root else f"{what} in the review"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p.located()}" for p in self.problems))
 
 
 class SpecError(ValueError):

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from metareview.exceptions import Problem
+
 __all__ = [
     "ROB1",
     "SCHEMA",
@@ -92,6 +94,9 @@ class Outcome(_Model):
     log: bool = False
     swap_events: bool = False
     per_study_data: bool = True
+    #: accept data rows RevMan shows as "Not estimable" (n = 0, SD = 0, SE = 0, empty
+    #: values) instead of reporting them as problems (``--allow-not-estimable`` of ``pool``)
+    allow_not_estimable: bool = False
 
     @field_validator("id")
     @classmethod
@@ -223,7 +228,10 @@ class CsvTable:
 
     ``lines[i]`` is the file line of ``rows[i]`` (1-based), for error messages.
     Saving writes ``comments``, ``header`` and the rows back in this order, so extra
-    columns and comments survive.
+    columns and comments survive.  ``comments`` are the comment lines as written (with
+    their ``#``); cells are stripped of surrounding spaces.  ``text`` is the decoded file
+    as read: saving copies the parts of it that did not change, so that an unchanged file
+    is written back byte for byte.
     """
 
     path: str
@@ -232,6 +240,9 @@ class CsvTable:
     lines: list[int] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     encoding: str = "utf-8"
+    delimiter: str = ","
+    newline: str = "\n"
+    text: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -291,7 +302,9 @@ class Review:
 
     ``tables`` holds every CSV file as read (by path relative to ``root``) and ``toml``
     the parsed ``review.toml`` document with its comments, so that :meth:`save` writes
-    back what the user wrote, with only the changed values changed.
+    back what the user wrote, with only the changed values changed.  ``data`` maps
+    outcome ids to their rows.  ``notices`` are the non-fatal problems found on loading
+    (e.g. a file read as cp1252).
     """
 
     root: Path
@@ -302,6 +315,7 @@ class Review:
     reported: list[ReportedResult] = field(default_factory=list)
     tables: dict[str, CsvTable] = field(default_factory=dict)
     toml: Any = None
+    notices: list[Problem] = field(default_factory=list)
 
     def study(self, study_id: str) -> Study:
         for s in self.studies:
