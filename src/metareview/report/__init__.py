@@ -1,0 +1,383 @@
+"""Renderers of a built review: one self-contained HTML file, JSON, CSV and DOCX.
+
+Each renderer only reads :class:`~metareview.review.build.ReviewResults`; ``view()``
+prepares the plain data every renderer shares (formatted numbers, table rows), so the
+HTML and the DOCX show the same tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from metareview import __version__
+from metareview.analysis.format import fmt_ci, fmt_num, fmt_p, fmt_pct
+from metareview.report.checklist import ITEMS
+from metareview.review.build import OutcomeResult, ReviewResults
+
+__all__ = ["FORMATS", "render_csv", "render_docx", "render_html", "render_json", "view", "write"]
+
+FORMATS = ("html", "docx", "json", "csv")
+
+_PRISMA_ROWS = (
+    ("registers", "Records from registers"),
+    ("other_methods", "Records from other methods"),
+    ("duplicates_removed", "Duplicate records removed"),
+    ("automation_removed", "Records marked ineligible by automation tools"),
+    ("other_removed", "Records removed for other reasons"),
+    ("records_screened", "Records screened"),
+    ("records_excluded", "Records excluded"),
+    ("reports_sought", "Reports sought for retrieval"),
+    ("reports_not_retrieved", "Reports not retrieved"),
+    ("reports_assessed", "Reports assessed for eligibility"),
+    ("studies_included", "Studies included in review"),
+    ("reports_included", "Reports of included studies"),
+)
+
+_DATA_COLUMNS = {
+    "dich": (("events_exp", "Events"), ("n_exp", "Total"), ("events_ctrl", "Events"),
+             ("n_ctrl", "Total")),
+    "cont": (("mean_exp", "Mean"), ("sd_exp", "SD"), ("n_exp", "Total"), ("mean_ctrl", "Mean"),
+             ("sd_ctrl", "SD"), ("n_ctrl", "Total")),
+    "giv": (("estimate", "Estimate"), ("se", "SE")),
+    "oe": (("o_minus_e", "O − E"), ("variance", "Variance")),
+}  # fmt: skip
+
+
+def _g(x: float | None) -> str:
+    if x is None or x != x:
+        return ""
+    return f"{x:g}"
+
+
+def _settings_text(o: OutcomeResult) -> str:
+    s = o.spec
+    parts = [f"{s.measure_name} ({s.method_label})"]
+    if s.random:
+        parts.append(f"τ² estimator {s.tau2_method}")
+        if s.ci_method != "z":
+            parts.append(f"CI {s.ci_method}")
+    if o.outcome.subgroup_by:
+        parts.append(f"subgroups by {o.outcome.subgroup_by}")
+    return "; ".join(parts)
+
+
+def _outcome_view(o: OutcomeResult) -> dict[str, Any]:
+    res = o.result
+    cols = _DATA_COLUMNS[o.spec.data_type]
+    d: dict[str, Any] = {
+        "id": o.outcome.id,
+        "name": o.outcome.name,
+        "settings": _settings_text(o),
+        "note": o.note,
+        "label_exp": o.comparison.label_exp,
+        "label_ctrl": o.comparison.label_ctrl,
+        "favours": (o.outcome.favours_exp, o.outcome.favours_ctrl),
+        "data_header": [h for _, h in cols],
+        "arm_split": len(cols) // 2 if o.spec.data_type in ("dich", "cont") else 0,
+        "rows": [],
+        "summary": [],
+        "reported": [],
+    }
+    if res is not None:
+        current = None
+        for r in res.studies:
+            if r.subgroup is not None and r.subgroup != current:
+                current = r.subgroup
+                d["rows"].append({"heading": current})
+            d["rows"].append(
+                {
+                    "study": r.study,
+                    "values": [_g(r.data.get(c)) for c, _ in cols],
+                    "weight": f"{r.weight:.1f}%" if r.estimable and o.spec.totals != "no" else "",
+                    "effect": fmt_ci(r.estimate, r.ci_low, r.ci_high)
+                    if r.estimable
+                    else "Not estimable",
+                }
+            )
+        d["summary"] = res.summary_lines()
+    checks = {id(c.reported): c for c in o.checks}
+    for rep in o.reported:
+        c = checks.get(id(rep))
+        d["reported"].append(
+            {
+                "subgroup": rep.subgroup or "Overall",
+                "measure": rep.measure,
+                "effect": _reported_effect(rep.estimate, rep.ci_low, rep.ci_high),
+                "p": rep.p,
+                "i2": "" if rep.i2 is None else f"{rep.i2:g}%",
+                "participants": "" if rep.participants is None else str(rep.participants),
+                "studies": "" if rep.studies is None else str(rep.studies),
+                "certainty": rep.certainty,
+                "location": rep.location,
+                "check": "" if c is None else ("✓ " if c.agrees else "✗ ") + c.note,
+                "agrees": None if c is None else c.agrees,
+            }
+        )
+    return d
+
+
+def _reported_effect(est: float | None, lo: float | None, hi: float | None) -> str:
+    if est is None:
+        return ""
+    if lo is None or hi is None:
+        return f"{est:g}"
+    return f"{est:g} [{lo:g}, {hi:g}]"
+
+
+def view(results: ReviewResults) -> dict[str, Any]:
+    """Everything the renderers show, as plain strings and lists."""
+    rv = results.review
+    meta = rv.meta
+    extra = meta.model_extra or {}
+    prisma_rows: list[tuple[str, str]] = []
+    excluded: list[tuple[str, str]] = []
+    if meta.prisma is not None:
+        p = meta.prisma
+        for db, n in p.databases.items():
+            prisma_rows.append((f"Records from {db}", str(n)))
+        if p.databases:
+            prisma_rows.append(("Records from databases (total)", str(sum(p.databases.values()))))
+        for key, label in _PRISMA_ROWS:
+            value = getattr(p, key)
+            if value is not None:
+                prisma_rows.append((label, str(value)))
+        excluded = [(reason, str(n)) for reason, n in p.reports_excluded.items()]
+    # characteristics: the columns of studies.csv as the user wrote them
+    table = rv.tables.get("studies.csv")
+    char_header = list(table.header) if table is not None else ["id", "author", "year"]
+    char_rows = (
+        [[row.get(c, "") for c in char_header] for row in table.rows]
+        if table is not None
+        else [[s.id, s.author, _g(s.year)] for s in rv.studies]
+    )
+    # risk of bias: one table per tool, studies x domains
+    rob_tables = []
+    tools = dict.fromkeys(j.tool for j in rv.rob)
+    for name in tools:
+        tool = meta.rob_tool(name)
+        domains = (
+            list(tool.domains)
+            if tool is not None
+            else sorted({j.domain for j in rv.rob if j.tool == name})
+        )
+        by_study: dict[str, dict[str, tuple[str, str, str]]] = {}
+        for j in rv.rob:
+            if j.tool != name:
+                continue
+            risk = tool.risk(j.judgement) if tool is not None else "unclear"
+            by_study.setdefault(j.study, {})[j.domain] = (j.judgement, risk, j.support)
+        order = [s.id for s in rv.studies if s.id in by_study] + [
+            s for s in by_study if s not in {x.id for x in rv.studies}
+        ]
+        rob_tables.append(
+            {
+                "tool": name,
+                "domains": domains,
+                "rows": [
+                    {
+                        "study": sid,
+                        "cells": [by_study[sid].get(dm, ("", "none", "")) for dm in domains],
+                    }
+                    for sid in order
+                ],
+            }
+        )
+    comparisons: list[dict[str, Any]] = []
+    for o in results.outcomes:
+        if not comparisons or comparisons[-1]["id"] != o.comparison.id:
+            comparisons.append({"id": o.comparison.id, "name": o.comparison.name, "outcomes": []})
+        comparisons[-1]["outcomes"].append(_outcome_view(o))
+    sof = extra.get("grade", {})
+    sof_rows = list(sof.get("outcomes", [])) if isinstance(sof, dict) else []
+    return {
+        "title": meta.title,
+        "authors": ", ".join(meta.authors),
+        "version": __version__,
+        "question": meta.question.model_dump(),
+        "protocol": meta.protocol.model_dump(),
+        "search": {
+            "last_search": meta.search.last_search,
+            "sources": ", ".join(meta.search.sources),
+        },
+        "prisma": prisma_rows,
+        "prisma_excluded": excluded,
+        "characteristics": {"header": char_header, "rows": char_rows},
+        "rob": rob_tables,
+        "comparisons": comparisons,
+        "methods": results.methods,
+        "sof": sof_rows,
+        "checklist": [
+            {"item": i, "section": s, "topic": t, "what": w, "where": where}
+            for i, s, t, w, where in ITEMS
+        ],
+        "warnings": list(results.warnings),
+        "n_studies": len(rv.studies),
+    }
+
+
+def render_html(results: ReviewResults) -> str:
+    """One self-contained HTML file (inline CSS, no scripts or network resources)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("metareview.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.html.j2").render(v=view(results))
+
+
+def render_json(results: ReviewResults) -> str:
+    return json.dumps(results.to_dict(), allow_nan=False, indent=1, default=_json_default) + "\n"
+
+
+def _json_default(x: Any) -> Any:
+    if isinstance(x, float):
+        return None
+    raise TypeError(f"cannot serialise {type(x).__name__}")
+
+
+def render_csv(results: ReviewResults) -> str:
+    """Pooled results, one row per outcome total and subtotal (recomputed or reported)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["comparison", "outcome", "subgroup", "source", "measure", "k", "estimate",
+                "ci_low", "ci_high", "p", "i2", "tau2", "location"])  # fmt: skip
+    for o in results.outcomes:
+        if o.result is not None:
+            for g in (*o.result.subgroups, o.result.overall):
+                label = "" if g is o.result.overall else g.label
+                w.writerow([o.comparison.id, o.outcome.id, label, "recomputed",
+                            o.spec.measure_name, g.k, repr(g.estimate), repr(g.ci_low),
+                            repr(g.ci_high), repr(g.p), repr(g.i2), repr(g.tau2), ""])  # fmt: skip
+        for r in o.reported:
+            w.writerow([o.comparison.id, o.outcome.id, r.subgroup, "reported", r.measure,
+                        r.studies if r.studies is not None else "", _g(r.estimate),
+                        _g(r.ci_low), _g(r.ci_high), r.p, _g(r.i2), "", r.location])  # fmt: skip
+    return buf.getvalue()
+
+
+def render_docx(results: ReviewResults, path: Path) -> None:
+    """A Word document with the tables journals ask for (characteristics, risk of bias,
+    results, reported results, methods)."""
+    from docx import Document
+    from docx.shared import Pt
+
+    v = view(results)
+    doc = Document()
+    doc.styles["Normal"].font.size = Pt(9)
+    doc.add_heading(v["title"], level=0)
+    if v["authors"]:
+        doc.add_paragraph(v["authors"])
+
+    def table(header: Sequence[str], rows: Sequence[Sequence[str]], title: str) -> None:
+        doc.add_paragraph(title, style="Caption" if "Caption" in doc.styles else None)
+        t = doc.add_table(rows=1, cols=len(header))
+        t.style = "Table Grid"
+        for cell, text in zip(t.rows[0].cells, header, strict=True):
+            cell.text = str(text)
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+        for row in rows:
+            cells = t.add_row().cells
+            for cell, text in zip(cells, row, strict=False):
+                cell.text = str(text)
+
+    doc.add_heading("Methods", level=1)
+    doc.add_paragraph(v["methods"])
+    if v["prisma"]:
+        doc.add_heading("Study selection (PRISMA 2020 counts)", level=1)
+        table(["Box", "Count"], v["prisma"] + v["prisma_excluded"], "Table. PRISMA counts")
+    doc.add_heading("Characteristics of included studies", level=1)
+    table(v["characteristics"]["header"], v["characteristics"]["rows"],
+          "Table 1. Characteristics of included studies")  # fmt: skip
+    for rob in v["rob"]:
+        doc.add_heading(f"Risk of bias: {rob['tool']}", level=1)
+        table(["Study", *rob["domains"]],
+              [[r["study"], *(c[0] for c in r["cells"])] for r in rob["rows"]],
+              f"Table. Risk of bias ({rob['tool']})")  # fmt: skip
+    doc.add_heading("Results", level=1)
+    for comp in v["comparisons"]:
+        doc.add_heading(comp["name"], level=2)
+        for o in comp["outcomes"]:
+            doc.add_heading(o["name"], level=3)
+            doc.add_paragraph(o["settings"])
+            if o["rows"]:
+                header = ["Study", *o["data_header"], "Weight", "Effect [95% CI]"]
+                rows = [
+                    [r["heading"]] + [""] * (len(header) - 1)
+                    if "heading" in r
+                    else [r["study"], *r["values"], r["weight"], r["effect"]]
+                    for r in o["rows"]
+                ]
+                table(header, rows, f"Data and results: {o['name']}")
+            for line in o["summary"]:
+                doc.add_paragraph(line)
+            if o["note"]:
+                doc.add_paragraph(o["note"])
+            if o["reported"]:
+                table(
+                    ["Subgroup", "Measure", "Effect [CI]", "P", "I²", "Participants", "Studies",
+                     "Certainty", "Where reported", "Check"],
+                    [[r["subgroup"], r["measure"], r["effect"], r["p"], r["i2"],
+                      r["participants"], r["studies"], r["certainty"], r["location"], r["check"]]
+                     for r in o["reported"]],
+                    f"Reported results: {o['name']}",
+                )  # fmt: skip
+    doc.save(str(path))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(results: ReviewResults, out: Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write the chosen formats into ``out``; returns the files written."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown report format(s) {', '.join(unknown)}; use {FORMATS}")
+    written = []
+    if "html" in formats:
+        p = out / "report.html"
+        _atomic_write(p, render_html(results).encode("utf-8"))
+        written.append(p)
+    if "json" in formats:
+        p = out / "results.json"
+        _atomic_write(p, render_json(results).encode("utf-8"))
+        written.append(p)
+    if "csv" in formats:
+        p = out / "results.csv"
+        _atomic_write(p, render_csv(results).encode("utf-8"))
+        written.append(p)
+    if "docx" in formats:
+        p = out / "report.docx"
+        out.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=".report.docx.", suffix=".tmp")
+        os.close(fd)
+        try:
+            render_docx(results, Path(tmp))
+            os.replace(tmp, p)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        written.append(p)
+    return written
+
+
+# re-exported helpers used by templates and tests
+fmt = {"ci": fmt_ci, "num": fmt_num, "p": fmt_p, "pct": fmt_pct}

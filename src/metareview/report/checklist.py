@@ -1,0 +1,76 @@
+"""PRISMA 2020 checklist items (Page et al., BMJ 2021;372:n71) and where the generated
+report covers them.  Item numbers and topics follow the published checklist; the short
+descriptions are ours."""
+
+from __future__ import annotations
+
+#: (item, section, topic, short description, report section id or "" when the report
+#: does not cover it)
+ITEMS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("1", "Title", "Title", "Identify the report as a systematic review", "title"),
+    ("2", "Abstract", "Abstract", "Structured summary (PRISMA for Abstracts)", ""),
+    ("3", "Introduction", "Rationale", "Why the review is needed", ""),
+    ("4", "Introduction", "Objectives", "The question the review answers", "question"),
+    ("5", "Methods", "Eligibility criteria", "Inclusion and exclusion criteria", "question"),
+    (
+        "6",
+        "Methods",
+        "Information sources",
+        "Databases and other sources, last search date",
+        "search",
+    ),
+    ("7", "Methods", "Search strategy", "Full search strategies", ""),
+    ("8", "Methods", "Selection process", "How studies were selected", ""),
+    ("9", "Methods", "Data collection process", "How data were collected", ""),
+    ("10a", "Methods", "Data items", "Outcomes sought", "analyses"),
+    ("10b", "Methods", "Data items", "Other variables sought", "characteristics"),
+    ("11", "Methods", "Study risk of bias assessment", "Tools and process", "risk-of-bias"),
+    ("12", "Methods", "Effect measures", "Effect measures per outcome", "methods"),
+    ("13a", "Methods", "Synthesis methods", "Which studies went into which synthesis", "analyses"),
+    ("13b", "Methods", "Synthesis methods", "Preparing data for synthesis", ""),
+    ("13c", "Methods", "Synthesis methods", "Tabulating and displaying results", "analyses"),
+    ("13d", "Methods", "Synthesis methods", "Synthesis methods and software", "methods"),
+    ("13e", "Methods", "Synthesis methods", "Exploring heterogeneity", "methods"),
+    ("13f", "Methods", "Synthesis methods", "Sensitivity analyses", ""),
+    ("14", "Methods", "Reporting bias assessment", "Assessing missing results", ""),
+    ("15", "Methods", "Certainty assessment", "Assessing certainty of evidence", "sof"),
+    ("16a", "Results", "Study selection", "Search and selection results (flow diagram)", "prisma"),
+    ("16b", "Results", "Study selection", "Excluded studies and reasons", "prisma"),
+    (
+        "17",
+        "Results",
+        "Study characteristics",
+        "Characteristics of included studies",
+        "characteristics",
+    ),
+    ("18", "Results", "Risk of bias in studies", "Risk-of-bias assessments", "risk-of-bias"),
+    ("19", "Results", "Results of individual studies", "Per-study data and estimates", "analyses"),
+    (
+        "20a",
+        "Results",
+        "Results of syntheses",
+        "Characteristics and risk of bias per synthesis",
+        "analyses",
+    ),
+    ("20b", "Results", "Results of syntheses", "Results of all statistical syntheses", "analyses"),
+    ("20c", "Results", "Results of syntheses", "Investigations of heterogeneity", "analyses"),
+    ("20d", "Results", "Results of syntheses", "Sensitivity analyses", ""),
+    ("21", "Results", "Reporting biases", "Assessments of missing results", ""),
+    ("22", "Results", "Certainty of evidence", "Certainty per outcome", "sof"),
+    ("23a", "Discussion", "Discussion", "Interpretation in context", ""),
+    ("23b", "Discussion", "Discussion", "Limitations of the evidence", ""),
+    ("23c", "Discussion", "Discussion", "Limitations of the review process", ""),
+    ("23d", "Discussion", "Discussion", "Implications", ""),
+    ("24a", "Other information", "Registration and protocol", "Registration", "protocol"),
+    ("24b", "Other information", "Registration and protocol", "Where the protocol is", "protocol"),
+    ("24c", "Other information", "Registration and protocol", "Amendments", ""),
+    ("25", "Other information", "Support", "Funding", ""),
+    ("26", "Other information", "Competing interests", "Declarations", ""),
+    (
+        "27",
+        "Other information",
+        "Availability of data, code and other materials",
+        "Where data and code are available",
+        "data",
+    ),
+)

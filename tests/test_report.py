@@ -1,0 +1,157 @@
+"""``build`` and the report renderers (HTML, JSON, CSV, DOCX), on in-memory reviews and on
+the bundled example folders; the HTML is also opened in a real browser (Debian's
+chromium driven by Playwright) when both are installed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metareview.report import render_csv, render_html, render_json, write
+from metareview.review.build import build
+from metareview.review.model import (
+    Comparison,
+    DataRow,
+    Outcome,
+    ReportedResult,
+    Review,
+    ReviewMeta,
+    Study,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+# Fleiss (1993), aspirin after myocardial infarction; RevMan 5's results in examples/README.md
+FLEISS = [
+    ("MRC-1", 1974, 49, 615, 67, 624), ("CDP", 1976, 44, 758, 64, 771),
+    ("MRC-2", 1979, 102, 832, 126, 850), ("GASP", 1979, 32, 317, 38, 309),
+    ("PARIS", 1980, 85, 810, 52, 406), ("AMIS", 1980, 246, 2267, 219, 2257),
+    ("ISIS-2", 1988, 1570, 8587, 1720, 8600),
+]  # fmt: skip
+
+
+def _review(reported: list[ReportedResult] | None = None) -> Review:
+    outcome = Outcome(
+        id="death", name="Death", data_type="dich", measure="OR", method="MH", model="fixed",
+        subgroup_by="Era", subgroups=["1970s", "1980s"],
+    )  # fmt: skip
+    meta = ReviewMeta(
+        title="Aspirin after myocardial infarction",
+        authors=["Fleiss JL"],
+        comparisons=[Comparison(id="aspirin", name="Aspirin versus placebo",
+                                label_exp="Aspirin", label_ctrl="Placebo", outcomes=[outcome])],
+    )  # fmt: skip
+    rows = [
+        DataRow(study=s, subgroup="1970s" if y < 1980 else "1980s",
+                values={"events_exp": a, "n_exp": b, "events_ctrl": c, "n_ctrl": d}, line=i + 2)
+        for i, (s, y, a, b, c, d) in enumerate(FLEISS)
+    ]  # fmt: skip
+    return Review(
+        root=Path("."), meta=meta, studies=[Study(id=s, year=y) for s, y, *_ in FLEISS],
+        data={"death": rows}, reported=reported or [],
+    )  # fmt: skip
+
+
+def test_build_reproduces_the_engine() -> None:
+    import metareview as mr
+
+    res = build(_review())
+    (o,) = res.outcomes
+    assert o.result is not None
+    direct = mr.meta_analysis(
+        {"study": [r[0] for r in FLEISS], "events_exp": [r[2] for r in FLEISS],
+         "n_exp": [r[3] for r in FLEISS], "events_ctrl": [r[4] for r in FLEISS],
+         "n_ctrl": [r[5] for r in FLEISS]},
+        data_type="dich", measure="OR", method="MH", model="fixed",
+    )  # fmt: skip
+    # RevMan 5 (examples/README.md): OR 0.90 [0.84, 0.96] for the M-H fixed analysis
+    assert o.result.overall.estimate == direct.overall.estimate
+    assert round(o.result.overall.estimate, 2) == 0.90
+    assert [g.label for g in o.result.subgroups] == ["1970s", "1980s"]
+    assert "Mantel–Haenszel method under a fixed-effect model" in res.methods
+
+
+def test_reported_results_are_checked_at_printed_precision() -> None:
+    reported = [
+        ReportedResult(outcome="death", measure="OR", location="Abstract",
+                       estimate=0.90, ci_low=0.84, ci_high=0.96),
+        ReportedResult(outcome="death", measure="OR", location="Table 2",
+                       estimate=0.90, ci_low=0.84, ci_high=0.97),
+    ]  # fmt: skip
+    (o,) = build(_review(reported)).outcomes
+    assert [c.agrees for c in o.checks] == [True, False]
+    assert "ci_high 0.97" in o.checks[1].note
+
+
+def test_renderers() -> None:
+    res = build(_review([ReportedResult(outcome="death", measure="OR", location="Abstract",
+                                        estimate=0.9, ci_low=0.84, ci_high=0.96)]))  # fmt: skip
+    html = render_html(res)
+    for heading in ("Summary of findings", "Review question", "Study selection",
+                    "Characteristics of included studies", "Risk of bias", "Analyses",
+                    "Methods of synthesis", "PRISMA 2020 checklist"):  # fmt: skip
+        assert heading in html
+    assert "ISIS-2" in html and "Test for subgroup differences" in html
+    assert "<script" not in html and "http" not in html.split("</style>")[0]
+    data = json.loads(render_json(res))
+    assert data["outcomes"][0]["result"]["overall"]["k"] == 7
+    rows = list(csv.DictReader(io.StringIO(render_csv(res))))
+    assert {r["source"] for r in rows} == {"recomputed", "reported"}
+
+
+def test_write_all_formats(tmp_path: Path) -> None:
+    files = write(build(_review()), tmp_path / "_build")
+    assert sorted(p.name for p in files) == [
+        "report.docx", "report.html", "results.csv", "results.json"
+    ]  # fmt: skip
+    from docx import Document
+
+    doc = Document(str(tmp_path / "_build" / "report.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Methods" in text and "Mantel–Haenszel" in text
+    assert len(doc.tables) >= 2
+    assert not list((tmp_path / "_build").glob(".*.tmp"))
+    with pytest.raises(ValueError, match="unknown report format"):
+        write(build(_review()), tmp_path, ["pdf"])
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def render_in_browser(html_path: Path, png: Path) -> str:
+    """Open ``html_path`` in headless chromium; save a screenshot; return the page text."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    args = [
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ]  # fmt: skip
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, headless=True, args=args)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(html_path.as_uri())
+        page.screenshot(path=str(png), full_page=True)
+        text = page.inner_text("body")
+        headings = page.locator("h2").all_inner_texts()
+        browser.close()
+    assert all(u.startswith("file:") for u in requests), f"network requests: {requests}"
+    return "\n".join(headings) + "\n" + text
+
+
+def test_html_in_a_real_browser(tmp_path: Path) -> None:
+    write(build(_review()), tmp_path, ["html"])
+    text = render_in_browser(tmp_path / "report.html", tmp_path / "report.png")
+    assert "Characteristics of included studies (7)" in text
+    for study, *_ in FLEISS:
+        assert study in text
+    assert (tmp_path / "report.png").stat().st_size > 10_000
