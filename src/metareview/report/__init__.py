@@ -20,6 +20,7 @@ from metareview import __version__
 from metareview.analysis.format import fmt_ci, fmt_num, fmt_p, fmt_pct
 from metareview.report.checklist import ITEMS
 from metareview.review.build import OutcomeResult, ReviewResults
+from metareview.review.model import ReportedResult
 
 __all__ = ["FORMATS", "render_csv", "render_docx", "render_html", "render_json", "view", "write"]
 
@@ -109,11 +110,11 @@ def _outcome_view(o: OutcomeResult) -> dict[str, Any]:
             {
                 "subgroup": rep.subgroup or "Overall",
                 "measure": rep.measure,
-                "effect": _reported_effect(rep.estimate, rep.ci_low, rep.ci_high),
+                "effect": _reported_effect(rep),
                 "p": rep.p,
-                "i2": "" if rep.i2 is None else f"{rep.i2:g}%",
-                "participants": "" if rep.participants is None else str(rep.participants),
-                "studies": "" if rep.studies is None else str(rep.studies),
+                "i2": f"{rep.printed('i2')}%" if rep.i2 is not None else "",
+                "participants": rep.printed("participants"),
+                "studies": rep.printed("studies"),
                 "certainty": rep.certainty,
                 "location": rep.location,
                 "check": "" if c is None else ("✓ " if c.agrees else "✗ ") + c.note,
@@ -123,12 +124,21 @@ def _outcome_view(o: OutcomeResult) -> dict[str, Any]:
     return d
 
 
-def _reported_effect(est: float | None, lo: float | None, hi: float | None) -> str:
-    if est is None:
+def _rob_label(judgement: str, risk: str, tool: str) -> str:
+    """RoB 1 cells show + / − / ?; other tools the initials of the judgement (e.g. 'PY'
+    for 'probably yes'), so that graded answers stay visible."""
+    if tool == "RoB 1":
+        return {"low": "+", "high": "−", "unclear": "?"}.get(risk, "")
+    return "".join(w[0].upper() for w in judgement.split() if w) or "?"
+
+
+def _reported_effect(rep: ReportedResult) -> str:
+    """The effect and CI exactly as the review printed them."""
+    if rep.estimate is None:
         return ""
-    if lo is None or hi is None:
-        return f"{est:g}"
-    return f"{est:g} [{lo:g}, {hi:g}]"
+    if rep.ci_low is None or rep.ci_high is None:
+        return rep.printed("estimate")
+    return f"{rep.printed('estimate')} [{rep.printed('ci_low')}, {rep.printed('ci_high')}]"
 
 
 def view(results: ReviewResults) -> dict[str, Any]:
@@ -172,7 +182,12 @@ def view(results: ReviewResults) -> dict[str, Any]:
             if j.tool != name:
                 continue
             risk = tool.risk(j.judgement) if tool is not None else "unclear"
-            by_study.setdefault(j.study, {})[j.domain] = (j.judgement, risk, j.support)
+            by_study.setdefault(j.study, {})[j.domain] = (
+                j.judgement,
+                risk,
+                j.support,
+                _rob_label(j.judgement, risk, name),
+            )
         order = [s.id for s in rv.studies if s.id in by_study] + [
             s for s in by_study if s not in {x.id for x in rv.studies}
         ]
@@ -180,10 +195,11 @@ def view(results: ReviewResults) -> dict[str, Any]:
             {
                 "tool": name,
                 "domains": domains,
+                "judgements": ", ".join(tool.judgements) if tool is not None else "",
                 "rows": [
                     {
                         "study": sid,
-                        "cells": [by_study[sid].get(dm, ("", "none", "")) for dm in domains],
+                        "cells": [by_study[sid].get(dm, ("", "none", "", "")) for dm in domains],
                     }
                     for sid in order
                 ],
@@ -260,8 +276,8 @@ def render_csv(results: ReviewResults) -> str:
                             repr(g.ci_high), repr(g.p), repr(g.i2), repr(g.tau2), ""])  # fmt: skip
         for r in o.reported:
             w.writerow([o.comparison.id, o.outcome.id, r.subgroup, "reported", r.measure,
-                        r.studies if r.studies is not None else "", _g(r.estimate),
-                        _g(r.ci_low), _g(r.ci_high), r.p, _g(r.i2), "", r.location])  # fmt: skip
+                        r.printed("studies"), r.printed("estimate"), r.printed("ci_low"),
+                        r.printed("ci_high"), r.p, r.printed("i2"), "", r.location])  # fmt: skip
     return buf.getvalue()
 
 

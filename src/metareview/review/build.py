@@ -129,7 +129,8 @@ def _check(reported: ReportedResult, res: MetaAnalysisResult) -> ReportedCheck:
         value = getattr(reported, key)
         if value is None or not math.isfinite(ours[key]):
             continue
-        d = _decimals(value)
+        text = reported.text.get(key, "")
+        d = len(text.split(".")[1]) if "." in text else (0 if text else _decimals(value))
         if abs(round(ours[key], d) - value) > 0.5 * 10.0**-d + 1e-12:
             bad.append(f"{key} {value} vs {ours[key]:.{d + 2}f}")
     note = "; ".join(bad) if bad else "agrees at the printed precision"

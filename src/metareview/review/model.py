@@ -294,6 +294,16 @@ class ReportedResult:
     certainty: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     line: int = 0
+    #: the numbers as written in the file (e.g. "-1.30"), to show them as printed and to
+    #: know their precision; empty for results built in memory
+    text: dict[str, str] = field(default_factory=dict)
+
+    def printed(self, key: str) -> str:
+        """A number as the review printed it (the file's text), else formatted."""
+        if self.text.get(key):
+            return self.text[key]
+        value = getattr(self, key)
+        return "" if value is None else f"{value:g}"
 
 
 @dataclass

@@ -1498,6 +1498,10 @@ class _Reader:
                     certainty=row.get("certainty", ""),
                     extra={c: row[c] for c in table.header if c not in REPORTED_COLUMNS},
                     line=table.lines[i],
+                    text={
+                        k: row.get(k, "").strip()
+                        for k in ("estimate", "ci_low", "ci_high", "i2", "participants", "studies")
+                    },
                 )
             )
         return out
