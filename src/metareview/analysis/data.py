@@ -103,6 +103,7 @@ def prepare(
     first_line: int | None = None,
     lines: Sequence[int] | None = None,
     allow_not_estimable: bool = False,
+    allow_repeated_studies: bool = False,
 ) -> StudyTable:
     """Validate ``data`` for ``spec`` and return a :class:`StudyTable`.
 
@@ -123,6 +124,10 @@ def prepare(
         Accept values that RevMan shows as "Not estimable" rather than refusing them:
         zero participants, SD = 0, SE or variance = 0 and empty values.  Off by default
         because such values are usually typing errors.
+    allow_repeated_studies
+        Accept the same study more than once in an analysis or subgroup (RevMan allows it,
+        e.g. for the arms of a multi-arm trial against one control).  Off by default
+        because a repeated study is usually a copy-and-paste error.
     """
     import pandas as pd
 
@@ -191,7 +196,7 @@ def prepare(
         if not name:
             continue
         key = (groups[row] if groups else "", name)
-        if key in seen:
+        if key in seen and not allow_repeated_studies:
             where = f' in subgroup "{key[0]}"' if groups else ""
             problems.append(
                 Problem(

@@ -51,6 +51,11 @@ _DATA_COLUMNS = {
 }  # fmt: skip
 
 
+def _or(own: str | None, default: str) -> str:
+    """An outcome's own label when it has one (even empty), else the comparison's."""
+    return default if own is None else own
+
+
 def _g(x: float | None) -> str:
     if x is None or x != x:
         return ""
@@ -77,8 +82,8 @@ def _outcome_view(o: OutcomeResult) -> dict[str, Any]:
         "name": o.outcome.name,
         "settings": _settings_text(o),
         "note": o.note,
-        "label_exp": o.comparison.label_exp,
-        "label_ctrl": o.comparison.label_ctrl,
+        "label_exp": _or(o.outcome.label_exp, o.comparison.label_exp),
+        "label_ctrl": _or(o.outcome.label_ctrl, o.comparison.label_ctrl),
         "favours": (o.outcome.favours_exp, o.outcome.favours_ctrl),
         "data_header": [h for _, h in cols],
         "arm_split": len(cols) // 2 if o.spec.data_type in ("dich", "cont") else 0,
@@ -177,7 +182,7 @@ def view(results: ReviewResults) -> dict[str, Any]:
             if tool is not None
             else sorted({j.domain for j in rv.rob if j.tool == name})
         )
-        by_study: dict[str, dict[str, tuple[str, str, str]]] = {}
+        by_study: dict[str, dict[str, tuple[str, str, str, str]]] = {}
         for j in rv.rob:
             if j.tool != name:
                 continue

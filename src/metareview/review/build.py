@@ -100,6 +100,11 @@ class ReviewResults:
         }
 
 
+def _or(own: str | None, default: str) -> str:
+    """An outcome's own label when it has one (even empty), else the comparison's."""
+    return default if own is None else own
+
+
 def _reported_dict(r: ReportedResult) -> dict[str, Any]:
     return {
         "outcome": r.outcome, "subgroup": r.subgroup, "measure": r.measure,
@@ -219,6 +224,7 @@ def build(review: Review, progress: Callable[[str], None] | None = None) -> Revi
         table = prepare(
             cols, spec, subgroup="subgroup" if outcome.subgroup_by else None,
             source=outcome.data_path, lines=[r.line for r in rows], allow_not_estimable=True,
+            allow_repeated_studies=outcome.allow_repeated_studies,
         )  # fmt: skip
         if outcome.subgroups and table.subgroup is not None:
             from dataclasses import replace
@@ -229,8 +235,8 @@ def build(review: Review, progress: Callable[[str], None] | None = None) -> Revi
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MetaReviewWarning)
             res = compute(
-                table, spec, label_exp=comparison.label_exp, label_ctrl=comparison.label_ctrl,
-                warn=False,
+                table, spec, label_exp=_or(outcome.label_exp, comparison.label_exp),
+                label_ctrl=_or(outcome.label_ctrl, comparison.label_ctrl), warn=False,
             )  # fmt: skip
         messages.extend(f"{outcome.name}: {w}" for w in res.warnings)
         checks = tuple(_check(r, res) for r in reported)

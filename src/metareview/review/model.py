@@ -87,6 +87,8 @@ class Outcome(_Model):
     totals: Literal["yes", "sub", "no"] = "yes"
     favours_exp: str = ""
     favours_ctrl: str = ""
+    label_exp: str | None = None
+    label_ctrl: str | None = None
     data: str | None = None
     tau2: str | None = None
     ci_method: str | None = None
@@ -97,6 +99,7 @@ class Outcome(_Model):
     #: accept data rows RevMan shows as "Not estimable" (n = 0, SD = 0, SE = 0, empty
     #: values) instead of reporting them as problems (``--allow-not-estimable`` of ``pool``)
     allow_not_estimable: bool = False
+    allow_repeated_studies: bool = False
 
     @field_validator("id")
     @classmethod

@@ -1239,6 +1239,7 @@ class _Reader:
                     source=table.path,
                     lines=table.lines,
                     allow_not_estimable=o.allow_not_estimable,
+                    allow_repeated_studies=o.allow_repeated_studies,
                 )
             except DataError as exc:
                 for p in exc.problems:
@@ -1899,7 +1900,15 @@ def _fill(container: Any, model: BaseModel) -> None:
             key not in always and value == f.get_default(call_default_factory=True)
         ):
             continue
-        if (value == "" and key != "title") or (value == [] and key not in always):
+        # empty strings are left out, except where "" differs from the default (an
+        # outcome's own empty group labels, which override the comparison's)
+        empty_is_default = f.get_default(call_default_factory=True) in ("", None) and key not in (
+            "label_exp",
+            "label_ctrl",
+        )
+        if (value == "" and key != "title" and empty_is_default) or (
+            value == [] and key not in always
+        ):
             continue
         if _is_table(value):
             subtables.append((key, value))
