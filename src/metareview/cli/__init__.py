@@ -351,6 +351,110 @@ def revman_check(
     raise typer.Exit(run_revman_check(files, outcome or [], as_json=as_json, verbose=verbose))
 
 
+@app.command("validate")
+def validate_review(
+    directory: Annotated[Path, typer.Argument(help="The review folder (holding review.toml).")],
+) -> None:
+    """Check a review folder: every problem, as file:line:column: value: what is wrong.
+
+    Exits 1 if there is any problem (notices alone do not count).
+    """
+    from metareview.cli.commands import run_validate
+
+    raise typer.Exit(run_validate(directory))
+
+
+@app.command("new")
+def new_review(
+    directory: Annotated[Path, typer.Argument(help="Folder to create (new or empty).")],
+    title: Annotated[
+        str | None, typer.Option(help="The review's title (default: the folder's name).")
+    ] = None,
+) -> None:
+    """Start a review folder: a commented review.toml and an empty studies.csv."""
+    from metareview.cli.commands import run_new
+
+    raise typer.Exit(run_new(directory, title))
+
+
+@app.command()
+def report(
+    directory: Annotated[Path, typer.Argument(help="The review folder.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: DIR/_build).")
+    ] = None,
+    format_: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html,docx,json,csv.")
+    ] = "html,docx,json,csv",
+) -> None:
+    """Build every analysis of a review folder and write the report (the main job).
+
+    Writes one self-contained HTML file, the results as JSON and CSV, and a DOCX with the
+    tables journals ask for.
+    """
+    from metareview.cli.report import run_report
+
+    formats = [f.strip().lower() for f in format_.split(",") if f.strip()]
+    raise typer.Exit(run_report(directory, out, formats))
+
+
 def main() -> None:
     """Entry point of the ``metareview`` script."""
     app()
+
+
+# --------------------------------------------------------------------------- import / export
+import_app = typer.Typer(
+    help="Import a review from another program into a review folder.", no_args_is_help=True
+)
+export_app = typer.Typer(
+    help="Export a review folder as another program's file.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+
+@import_app.command("revman")
+def import_revman(
+    file: Annotated[Path, typer.Argument(help="RevMan 5 review file (.rm5).")],
+    directory: Annotated[Path, typer.Argument(help="Review folder to write (new or empty).")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into a folder that is not empty (files of the same names are replaced, "
+            "others are left as they are).",
+        ),
+    ] = False,
+) -> None:
+    """Convert a RevMan 5 review (.rm5) into a review folder.
+
+    Studies with their characteristics, comparisons, outcomes with their settings, subgroups,
+    data rows with footnotes, and risk-of-bias judgements are imported; everything that
+    cannot be imported exactly is listed as a notice.  RevMan's stored results are not
+    imported: they are recomputed (compare them first with `metareview revman check`).
+    """
+    from metareview.cli.commands import run_import_revman
+
+    raise typer.Exit(run_import_revman(file, directory, force=force))
+
+
+@export_app.command("revman")
+def export_revman(
+    directory: Annotated[Path, typer.Argument(help="The review folder (holding review.toml).")],
+    file: Annotated[Path, typer.Argument(help="RevMan 5 file to write (.rm5).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    encoding: Annotated[
+        str, typer.Option(help="UTF-8 (RevMan 5.3+) or ISO-8859-1 (RevMan 5.0-5.2).")
+    ] = "UTF-8",
+) -> None:
+    """Write a review folder as a RevMan 5 file (.rm5) with metareview's results.
+
+    The file holds the studies, characteristics, risk of bias, comparisons, outcomes and
+    data rows, and every result RevMan 5 stores (effects, CIs, weights, heterogeneity,
+    subgroup tests) computed by metareview with RevMan 5's methods; `metareview revman
+    check FILE` recomputes and compares them.
+    """
+    from metareview.cli.commands import run_export_revman
+
+    raise typer.Exit(run_export_revman(directory, file, force=force, encoding=encoding))

@@ -394,3 +394,129 @@ def run_revman_check(files: Sequence[Path], outcomes: Sequence[str], *, as_json:
             f"{worst:.1e}: {verdict}"
         )
     return 0 if ok else 1
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+def run_validate(directory: Path) -> int:
+    """``metareview validate DIR``: print every problem; 1 if any (notices aside)."""
+    from rich.text import Text
+
+    from metareview.review.store import check
+
+    review, problems = check(directory)
+    errors = [p for p in problems if p.is_error]
+    for p in problems:
+        # the text comes from the user's files: printed as plain Text, never as markup
+        out.print(Text(p.located(), style="red" if p.is_error else "yellow"))
+    if errors or review is None:
+        out.print(Text(f"{directory}: {_plural(len(errors), 'problem')}", style="bold red"))
+        return 1
+    parts = [
+        _plural(len(review.studies), "study", "studies"),
+        _plural(len(review.meta.outcomes()), "outcome"),
+        _plural(len(review.meta.comparisons), "comparison"),
+        _plural(len(review.rob), "risk-of-bias judgement"),
+        _plural(len(review.reported), "reported result"),
+    ]
+    notices = len(problems) - len(errors)
+    if notices:
+        parts.append(_plural(notices, "notice"))
+    out.print(Text(f"{directory}: valid ({', '.join(parts)})", style="green"))
+    return 0
+
+
+def run_new(directory: Path, title: str | None) -> int:
+    """``metareview new DIR``: write an empty, commented review."""
+    from rich.text import Text
+
+    from metareview.review.store import new
+
+    try:
+        new(directory, title=title)
+    except (FileExistsError, ValueError) as exc:
+        return _fail(str(exc))
+    out.print(
+        Text(
+            f"created {directory}: review.toml, studies.csv. Describe the review in "
+            f"review.toml, list the studies in studies.csv, then run "
+            f"`metareview validate {directory}`."
+        )
+    )
+    return 0
+
+
+def run_import_revman(file: Path, directory: Path, *, force: bool) -> int:
+    """``metareview import revman FILE DIR``: convert a .rm5 file into a review folder."""
+    from rich.text import Text
+
+    from metareview.exceptions import ReviewError
+    from metareview.io.revman import RevManFormatError
+    from metareview.review.revman import import_rm5
+    from metareview.review.store import save, validate
+
+    if directory.exists() and not directory.is_dir():
+        return _fail(f"{directory} is a file, not a folder. Fix: name a new or empty folder")
+    if directory.is_dir() and any(directory.iterdir()) and not force:
+        return _fail(
+            f"{directory} is not empty. Fix: name a new or empty folder, or pass --force to "
+            "write into it (files of the same names are replaced)"
+        )
+    try:
+        review, notices = import_rm5(file)
+        save(review, directory)
+    except (RevManFormatError, ReviewError, OSError) as exc:
+        return _fail(str(exc))
+    for n in notices:
+        err.print(Text(f"notice: {n}", style="yellow"))
+    meta = review.meta
+    rows = sum(len(r) for r in review.data.values())
+    out.print(
+        Text(
+            f"imported {file} into {directory}: "
+            f"{_plural(len(review.studies), 'study', 'studies')}, "
+            f"{_plural(len(meta.comparisons), 'comparison')}, "
+            f"{_plural(len(meta.outcomes()), 'outcome')} ({_plural(rows, 'data row')}), "
+            f"{_plural(len(review.rob), 'risk-of-bias judgement')}"
+            + (f"; {_plural(len(notices), 'notice')}" if notices else "")
+        )
+    )
+    errors = [p for p in validate(directory) if p.is_error]
+    if errors:
+        err.print(
+            Text(
+                f"warning: the folder has {_plural(len(errors), 'problem')} (data RevMan "
+                f"accepts but metareview does not); see `metareview validate {directory}`",
+                style="yellow",
+            )
+        )
+    return 0
+
+
+def run_export_revman(directory: Path, file: Path, *, force: bool, encoding: str) -> int:
+    """``metareview export revman DIR FILE``: write a review folder as a .rm5 file."""
+    from rich.text import Text
+
+    from metareview.exceptions import ReviewError
+    from metareview.review.revman import export_rm5
+    from metareview.review.store import load
+
+    if file.exists() and not force:
+        return _fail(f"{file} exists. Fix: name another file, or pass --force to replace it")
+    try:
+        review = load(directory)
+        notices = export_rm5(review, file, encoding=encoding)
+    except (ReviewError, ValueError, OSError) as exc:
+        return _fail(str(exc))
+    for n in notices:
+        err.print(Text(f"notice: {n}", style="yellow"))
+    out.print(
+        Text(
+            f"wrote {file}: {_plural(len(review.studies), 'study', 'studies')}, "
+            f"{_plural(len(review.meta.outcomes()), 'outcome')} with results computed by "
+            f"metareview (RevMan 5's methods); `metareview revman check {file}` compares them"
+        )
+    )
+    return 0
