@@ -31,7 +31,7 @@ COLORS = {
 }
 
 
-def rc() -> dict[str, Any]:
+def rc() -> Any:  # a dict of rcParams (typed loosely: matplotlib types its keys)
     """matplotlib settings shared by all figures (vector text, embedded TrueType fonts)."""
     return {
         "font.family": "DejaVu Sans",
