@@ -243,8 +243,33 @@ def view(results: ReviewResults) -> dict[str, Any]:
     }
 
 
+def _forest(o: OutcomeResult) -> Any:
+    """The outcome's forest plot (a matplotlib Figure), or None without per-study data."""
+    if o.result is None:
+        return None
+    from metareview.figures.forest import forest_plot
+
+    favours = (
+        o.outcome.favours_exp or "Favours experimental",
+        o.outcome.favours_ctrl or "Favours control",
+    )
+    return forest_plot(o.result, favours=favours, prediction=o.spec.prediction != "none")
+
+
+def forest_svgs(results: ReviewResults) -> dict[str, str]:
+    """Inline SVG of every outcome's forest plot, by outcome id."""
+    from metareview.figures._style import to_svg
+
+    out = {}
+    for o in results.outcomes:
+        fig = _forest(o)
+        if fig is not None:
+            out[o.outcome.id] = to_svg(fig)
+    return out
+
+
 def render_html(results: ReviewResults) -> str:
-    """One self-contained HTML file (inline CSS, no scripts or network resources)."""
+    """One self-contained HTML file (inline CSS and SVG, no scripts or network resources)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
@@ -253,7 +278,15 @@ def render_html(results: ReviewResults) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("report.html.j2").render(v=view(results))
+    from markupsafe import Markup
+
+    v = view(results)
+    svgs = forest_svgs(results)
+    for comp in v["comparisons"]:
+        for o in comp["outcomes"]:
+            # our own SVG (matplotlib output of numbers and the user's labels, escaped by it)
+            o["forest_svg"] = Markup(svgs[o["id"]]) if o["id"] in svgs else None
+    return env.get_template("report.html.j2").render(v=v)
 
 
 def render_json(results: ReviewResults) -> str:
@@ -290,9 +323,10 @@ def render_docx(results: ReviewResults, path: Path) -> None:
     """A Word document with the tables journals ask for (characteristics, risk of bias,
     results, reported results, methods)."""
     from docx import Document
-    from docx.shared import Pt
+    from docx.shared import Inches, Pt
 
     v = view(results)
+    figures = {o.outcome.id: _forest(o) for o in results.outcomes if o.result is not None}
     doc = Document()
     doc.styles["Normal"].font.size = Pt(9)
     doc.add_heading(v["title"], level=0)
@@ -340,6 +374,13 @@ def render_docx(results: ReviewResults, path: Path) -> None:
                     for r in o["rows"]
                 ]
                 table(header, rows, f"Data and results: {o['name']}")
+            fig = figures.get(o["id"])
+            if fig is not None:
+                png = io.BytesIO()
+                save_png(fig, png)
+                png.seek(0)
+                doc.add_picture(png, width=Inches(6.5))
+                doc.add_paragraph(f"Figure. Forest plot: {o['name']}")
             for line in o["summary"]:
                 doc.add_paragraph(line)
             if o["note"]:
@@ -354,6 +395,16 @@ def render_docx(results: ReviewResults, path: Path) -> None:
                     f"Reported results: {o['name']}",
                 )  # fmt: skip
     doc.save(str(path))
+
+
+def save_png(fig: Any, target: Any) -> None:
+    """A figure as PNG at 300 dpi into a path or binary file object."""
+    import matplotlib
+
+    from metareview.figures._style import rc
+
+    with matplotlib.rc_context(rc()):
+        fig.savefig(target, format="png", dpi=300, bbox_inches="tight", pad_inches=0.05)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
