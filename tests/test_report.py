@@ -191,3 +191,37 @@ def test_example_report_in_a_real_browser(name: str, tmp_path: Path) -> None:
         assert "-2.14 [-2.65, -1.63]" in text and "Table 4" in text
     else:
         assert "Test for overall effect" in text
+
+
+def test_check_compares_counts_p_and_refuses_other_measures() -> None:
+    base = {"outcome": "death", "location": "Text"}
+    reported = [
+        ReportedResult(measure="RR", estimate=0.9, ci_low=0.84, ci_high=0.96, **base),
+        ReportedResult(measure="OR", p="0.9", studies=7, participants=12, **base),
+        ReportedResult(measure="OR", studies=7, participants=28003, p="<0.01", **base),
+        ReportedResult(measure="OR", certainty="low", **base),
+    ]  # fmt: skip
+    (o,) = build(_review(reported)).outcomes
+    wrong_measure, wrong_counts, right_counts, nothing = o.checks
+    assert wrong_measure.agrees is None and "not compared" in wrong_measure.note
+    assert wrong_counts.agrees is False
+    assert "participants 12 vs 28003" in wrong_counts.note and "P 0.9" in wrong_counts.note
+    assert right_counts.agrees is True and "3 values" in right_counts.note
+    assert nothing.agrees is None and "nothing comparable" in nothing.note
+
+
+def test_report_survives_nan_in_checks(tmp_path: Path) -> None:
+    # a reported result for a single-study subgroup (I² is NaN there) writes valid JSON
+    reported = [ReportedResult(outcome="death", measure="OR", location="Table 2",
+                               subgroup="1980s", estimate=0.9, ci_low=0.8, ci_high=1.0,
+                               i2=0.0)]  # fmt: skip
+    review = _review(reported)
+    # keep MRC-1, CDP (1970s) and PARIS alone in the 1980s: its I² is NaN
+    review.data["death"] = [r for r in review.data["death"] if r.study in ("MRC-1", "CDP", "PARIS")]
+    results = build(review)
+    assert results.outcomes[0].result is not None
+    assert results.outcomes[0].result.subgroups[1].k == 1
+    files = write(results, tmp_path)
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["outcomes"][0]["checks"][0]["recomputed"] is not None
+    assert len(files) == 4

@@ -74,7 +74,7 @@ def _settings_text(o: OutcomeResult) -> str:
     return "; ".join(parts)
 
 
-def _outcome_view(o: OutcomeResult) -> dict[str, Any]:
+def _outcome_view(o: OutcomeResult, footnotes: dict[tuple[str, str], str]) -> dict[str, Any]:
     res = o.result
     cols = _DATA_COLUMNS[o.spec.data_type]
     d: dict[str, Any] = {
@@ -90,6 +90,8 @@ def _outcome_view(o: OutcomeResult) -> dict[str, Any]:
         "rows": [],
         "summary": [],
         "reported": [],
+        "footnotes": [],
+        "ci_label": f"{round(o.spec.ci * 100, 6):g}% CI",
     }
     if res is not None:
         current = None
@@ -97,9 +99,14 @@ def _outcome_view(o: OutcomeResult) -> dict[str, Any]:
             if r.subgroup is not None and r.subgroup != current:
                 current = r.subgroup
                 d["rows"].append({"heading": current})
+            note = footnotes.get((r.study, r.subgroup or ""), "")
+            mark = ""
+            if note:
+                d["footnotes"].append(note)
+                mark = f" [{len(d['footnotes'])}]"
             d["rows"].append(
                 {
-                    "study": r.study,
+                    "study": r.study + mark,
                     "values": [_g(r.data.get(c)) for c, _ in cols],
                     "weight": f"{r.weight:.1f}%" if r.estimable and o.spec.totals != "no" else "",
                     "effect": fmt_ci(r.estimate, r.ci_low, r.ci_high)
@@ -117,12 +124,14 @@ def _outcome_view(o: OutcomeResult) -> dict[str, Any]:
                 "measure": rep.measure,
                 "effect": _reported_effect(rep),
                 "p": rep.p,
-                "i2": f"{rep.printed('i2')}%" if rep.i2 is not None else "",
+                "i2": f"{rep.printed('i2').rstrip('%')}%" if rep.i2 is not None else "",
                 "participants": rep.printed("participants"),
                 "studies": rep.printed("studies"),
                 "certainty": rep.certainty,
                 "location": rep.location,
-                "check": "" if c is None else ("✓ " if c.agrees else "✗ ") + c.note,
+                "check": ""
+                if c is None
+                else {True: "✓ ", False: "✗ ", None: "– "}[c.agrees] + c.note,
                 "agrees": None if c is None else c.agrees,
             }
         )
@@ -157,7 +166,7 @@ def view(results: ReviewResults) -> dict[str, Any]:
         p = meta.prisma
         for db, n in p.databases.items():
             prisma_rows.append((f"Records from {db}", str(n)))
-        if p.databases:
+        if len(p.databases) > 1:
             prisma_rows.append(("Records from databases (total)", str(sum(p.databases.values()))))
         for key, label in _PRISMA_ROWS:
             value = getattr(p, key)
@@ -214,9 +223,30 @@ def view(results: ReviewResults) -> dict[str, Any]:
     for o in results.outcomes:
         if not comparisons or comparisons[-1]["id"] != o.comparison.id:
             comparisons.append({"id": o.comparison.id, "name": o.comparison.name, "outcomes": []})
-        comparisons[-1]["outcomes"].append(_outcome_view(o))
+        footnotes = {
+            (r.study, r.subgroup or ""): r.footnote
+            for r in rv.data.get(o.outcome.id, [])
+            if r.footnote
+        }
+        comparisons[-1]["outcomes"].append(_outcome_view(o, footnotes))
     sof = extra.get("grade", {})
-    sof_rows = list(sof.get("outcomes", [])) if isinstance(sof, dict) else []
+    raw_rows = list(sof.get("outcomes", [])) if isinstance(sof, dict) else []
+    names = {oc.id: oc.name for _, oc in meta.outcomes()}
+    sof_keys: list[str] = []
+    for row in raw_rows:
+        for key in row:
+            if key not in sof_keys:
+                sof_keys.append(key)
+    sof_rows = [
+        [
+            names.get(str(row.get(k, "")), str(row.get(k, ""))) if k == "outcome" else
+            ("; ".join(map(str, row[k])) if isinstance(row.get(k), list) else str(row.get(k, "")))
+            for k in sof_keys
+        ]
+        for row in raw_rows
+    ]  # fmt: skip
+    sof_header = [k.replace("_", " ").capitalize() for k in sof_keys]
+    sof_notes = sof.get("footnotes", {}) if isinstance(sof, dict) else {}
     return {
         "title": meta.title,
         "authors": ", ".join(meta.authors),
@@ -234,6 +264,8 @@ def view(results: ReviewResults) -> dict[str, Any]:
         "comparisons": comparisons,
         "methods": results.methods,
         "sof": sof_rows,
+        "sof_header": sof_header,
+        "sof_notes": _notes(sof_notes),
         "checklist": [
             {"item": i, "section": s, "topic": t, "what": w, "where": where}
             for i, s, t, w, where in ITEMS
@@ -266,6 +298,19 @@ def forest_svgs(results: ReviewResults) -> dict[str, str]:
         if fig is not None:
             out[o.outcome.id] = to_svg(fig)
     return out
+
+
+def _notes(raw: Any) -> list[tuple[str, str]]:
+    """Footnotes of a summary-of-findings table: a mapping, or 'a: text' strings."""
+    if isinstance(raw, dict):
+        return [(str(k), str(v)) for k, v in raw.items()]
+    if isinstance(raw, list):
+        out = []
+        for item in raw:
+            mark, sep, text = str(item).partition(":")
+            out.append((mark.strip(), text.strip()) if sep else ("", str(item)))
+        return out
+    return []
 
 
 def render_html(results: ReviewResults) -> str:
@@ -319,7 +364,7 @@ def render_csv(results: ReviewResults) -> str:
     return buf.getvalue()
 
 
-def render_docx(results: ReviewResults, path: Path) -> None:
+def render_docx(results: ReviewResults, path: Path | io.BytesIO) -> None:
     """A Word document with the tables journals ask for (characteristics, risk of bias,
     results, reported results, methods)."""
     from docx import Document
@@ -346,6 +391,11 @@ def render_docx(results: ReviewResults, path: Path) -> None:
             for cell, text in zip(cells, row, strict=False):
                 cell.text = str(text)
 
+    if v["sof"]:
+        doc.add_heading("Summary of findings", level=1)
+        table(v["sof_header"], v["sof"], "Table. Certainty of the evidence (GRADE)")
+        for mark, text in v["sof_notes"]:
+            doc.add_paragraph(f"{mark}: {text}" if mark else text)
     doc.add_heading("Methods", level=1)
     doc.add_paragraph(v["methods"])
     if v["prisma"]:
@@ -366,7 +416,7 @@ def render_docx(results: ReviewResults, path: Path) -> None:
             doc.add_heading(o["name"], level=3)
             doc.add_paragraph(o["settings"])
             if o["rows"]:
-                header = ["Study", *o["data_header"], "Weight", "Effect [95% CI]"]
+                header = ["Study", *o["data_header"], "Weight", f"Effect [{o['ci_label']}]"]
                 rows = [
                     [r["heading"]] + [""] * (len(header) - 1)
                     if "heading" in r
@@ -383,6 +433,8 @@ def render_docx(results: ReviewResults, path: Path) -> None:
                 doc.add_paragraph(f"Figure. Forest plot: {o['name']}")
             for line in o["summary"]:
                 doc.add_paragraph(line)
+            for i, note in enumerate(o["footnotes"], 1):
+                doc.add_paragraph(f"[{i}] {note}")
             if o["note"]:
                 doc.add_paragraph(o["note"])
             if o["reported"]:
@@ -394,7 +446,7 @@ def render_docx(results: ReviewResults, path: Path) -> None:
                      for r in o["reported"]],
                     f"Reported results: {o['name']}",
                 )  # fmt: skip
-    doc.save(str(path))
+    doc.save(path if isinstance(path, io.BytesIO) else str(path))
 
 
 def save_png(fig: Any, target: Any) -> None:
@@ -424,30 +476,22 @@ def write(results: ReviewResults, out: Path, formats: Sequence[str] = FORMATS) -
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown report format(s) {', '.join(unknown)}; use {FORMATS}")
-    written = []
+    # render everything first, so that a failure leaves no half-written report
+    rendered: list[tuple[Path, bytes]] = []
     if "html" in formats:
-        p = out / "report.html"
-        _atomic_write(p, render_html(results).encode("utf-8"))
-        written.append(p)
+        rendered.append((out / "report.html", render_html(results).encode("utf-8")))
     if "json" in formats:
-        p = out / "results.json"
-        _atomic_write(p, render_json(results).encode("utf-8"))
-        written.append(p)
+        rendered.append((out / "results.json", render_json(results).encode("utf-8")))
     if "csv" in formats:
-        p = out / "results.csv"
-        _atomic_write(p, render_csv(results).encode("utf-8"))
-        written.append(p)
+        rendered.append((out / "results.csv", render_csv(results).encode("utf-8")))
     if "docx" in formats:
-        p = out / "report.docx"
-        out.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".report.docx.", suffix=".tmp")
-        os.close(fd)
-        try:
-            render_docx(results, Path(tmp))
-            os.replace(tmp, p)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        written.append(p)
+        buf = io.BytesIO()
+        render_docx(results, buf)
+        rendered.append((out / "report.docx", buf.getvalue()))
+    written = []
+    for path, data in rendered:
+        _atomic_write(path, data)
+        written.append(path)
     return written
 
 

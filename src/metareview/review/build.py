@@ -119,76 +119,179 @@ def _decimals(x: float) -> int:
     return len(text.split(".")[1]) if "." in text and "e" not in text else 0
 
 
+_MEASURE_ALIASES = {
+    "RR": "RR", "RISK RATIO": "RR", "OR": "OR", "ODDS RATIO": "OR", "RD": "RD",
+    "RISK DIFFERENCE": "RD", "PETO OR": "PETO_OR", "PETO_OR": "PETO_OR", "MD": "MD",
+    "MEAN DIFFERENCE": "MD", "SMD": "SMD", "STD. MEAN DIFFERENCE": "SMD",
+}  # fmt: skip
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _printed_decimals(reported: ReportedResult, key: str, value: float) -> int:
+    text = reported.text.get(key, "").rstrip("%")
+    return len(text.split(".")[1]) if "." in text else (0 if text else _decimals(value))
+
+
+def _p_agrees(printed: str, ours: float) -> bool | None:
+    """Whether our P value reads as the printed one ('0.03', '<0.00001', 'p = 0.2')."""
+    text = printed.strip().lower().replace("p", "").replace("=", "").replace(" ", "")
+    if not text or not math.isfinite(ours):
+        return None
+    try:
+        if text.startswith("<"):
+            return ours < float(text[1:])
+        if text.startswith(">"):
+            return ours > float(text[1:])
+        value = float(text)
+    except ValueError:
+        return None
+    d = len(text.split(".")[1]) if "." in text else 0
+    return abs(round(ours, d) - value) <= 0.5 * 10.0**-d + 1e-12
+
+
 def _check(reported: ReportedResult, res: MetaAnalysisResult) -> ReportedCheck:
-    """Compare a reported estimate and CI with ours, rounded as the review printed them."""
+    """Compare a reported result with ours, at the precision the review printed.
+
+    Compared: estimate, CI, I², P (as printed, e.g. '<0.00001'), number of studies and of
+    participants.  A result reported with another measure than the outcome's is not
+    compared; neither is one where nothing comparable was printed (``agrees`` is None).
+    """
+    spec = res.spec
+    measure = _MEASURE_ALIASES.get(reported.measure.strip().upper(), reported.measure.strip())
+    if measure and spec.data_type in ("dich", "cont") and measure != spec.measure:
+        return ReportedCheck(
+            reported, None, None,
+            f"reported as {reported.measure}, analysed as {spec.measure}: not compared",
+        )  # fmt: skip
     group = res.overall
     if reported.subgroup:
         match = [g for g in res.subgroups if g.label == reported.subgroup]
         if not match:
             return ReportedCheck(reported, None, None, f"no subgroup {reported.subgroup!r}")
         group = match[0]
-    ours = {"estimate": group.estimate, "ci_low": group.ci_low, "ci_high": group.ci_high,
-            "i2": group.i2, "p": group.p}  # fmt: skip
-    bad = []
+    participants = group.n_exp + group.n_ctrl
+    ours: dict[str, float] = {"estimate": group.estimate, "ci_low": group.ci_low,
+                              "ci_high": group.ci_high, "i2": group.i2, "p": group.p,
+                              "studies": float(group.studies),
+                              "participants": participants}  # fmt: skip
+    bad: list[str] = []
+    compared = 0
     for key in ("estimate", "ci_low", "ci_high", "i2"):
         value = getattr(reported, key)
         if value is None or not math.isfinite(ours[key]):
             continue
-        text = reported.text.get(key, "")
-        d = len(text.split(".")[1]) if "." in text else (0 if text else _decimals(value))
+        compared += 1
+        d = _printed_decimals(reported, key, value)
         if abs(round(ours[key], d) - value) > 0.5 * 10.0**-d + 1e-12:
-            bad.append(f"{key} {value} vs {ours[key]:.{d + 2}f}")
-    note = "; ".join(bad) if bad else "agrees at the printed precision"
-    return ReportedCheck(reported, ours, not bad, note)
+            bad.append(f"{key} {reported.printed(key)} vs {ours[key]:.{d + 2}f}")
+    for key in ("studies", "participants"):
+        value = getattr(reported, key)
+        if value is None or not math.isfinite(ours[key]):
+            continue
+        compared += 1
+        if int(value) != round(ours[key]):
+            bad.append(f"{key} {value} vs {round(ours[key])}")
+    p_ok = _p_agrees(reported.p, group.p)
+    if p_ok is not None:
+        compared += 1
+        if not p_ok:
+            bad.append(f"P {reported.p} vs {group.p:.2g}")
+    clean = {k: _finite(v) for k, v in ours.items()}
+    recomputed = {k: v for k, v in clean.items() if v is not None}
+    if not compared:
+        return ReportedCheck(reported, recomputed, None, "nothing comparable was reported")
+    note = "; ".join(bad) if bad else f"agrees at the printed precision ({compared} values)"
+    return ReportedCheck(reported, recomputed, not bad, note)
+
+
+_TAU2_WORDS = {
+    "DL": "DerSimonian–Laird", "REML": "restricted maximum likelihood",
+    "ML": "maximum likelihood", "PM": "Paule–Mandel", "EB": "empirical Bayes",
+    "SJ": "Sidik–Jonkman", "HE": "Hedges", "HS": "Hunter–Schmidt",
+}  # fmt: skip
+_CI_WORDS = {
+    "t": "the t distribution with k − 1 degrees of freedom",
+    "hksj": "the Hartung–Knapp–Sidik–Jonkman method",
+    "hksj-adhoc": "the Hartung–Knapp–Sidik–Jonkman method (never narrower than the Wald interval)",
+}
+_PI_WORDS = {
+    "z": "the normal distribution",
+    "t-k1": "the t distribution with k − 1 degrees of freedom",
+    "t-k2": "the t distribution with k − 2 degrees of freedom",
+}
 
 
 def _method_sentence(spec: AnalysisSpec) -> str:
+    """'Odds ratios were pooled with the Mantel–Haenszel method under ... model'."""
     plural = _MEASURE_WORDS.get(spec.measure, (f"{spec.measure_name} estimates", ""))[0]
     method = {
         "MH": "the Mantel–Haenszel method",
         "IV": "the inverse-variance method",
         "PETO": "Peto's method",
     }[spec.method]
+    ci = f"{round(spec.ci * 100, 6):g}%"
     if spec.random:
-        tau = {
-            "DL": "DerSimonian–Laird", "REML": "restricted maximum likelihood",
-            "ML": "maximum likelihood", "PM": "Paule–Mandel", "EB": "empirical Bayes",
-            "SJ": "Sidik–Jonkman", "HE": "Hedges", "HS": "Hunter–Schmidt",
-        }[spec.tau2_method or "DL"]  # fmt: skip
-        model = f"a random-effects model (between-study variance by the {tau} estimator)"
+        tau = _TAU2_WORDS[spec.tau2_method or "DL"]
+        model = (
+            f"a random-effects model, with the between-study variance estimated by the {tau} method"
+        )
+        interval = (
+            f"{ci} confidence intervals from {_CI_WORDS[spec.ci_method]}"
+            if spec.ci_method in _CI_WORDS
+            else f"{ci} confidence intervals"
+        )
+        if spec.prediction in _PI_WORDS:
+            interval += f" and {ci} prediction intervals from {_PI_WORDS[spec.prediction]}"
     else:
         model = "a fixed-effect model"
-    return f"{plural.capitalize()} were pooled with {method} under {model}"
+        interval = f"{ci} confidence intervals"
+    return f"{plural.capitalize()} were pooled with {method} under {model}, with {interval}"
 
 
-def methods_paragraph(results: list[OutcomeResult]) -> str:
-    """A methods paragraph generated from the analysis settings actually used."""
+def methods_paragraph(results: list[OutcomeResult], preset: str = "revman5") -> str:
+    """A methods paragraph generated from the settings of the outcomes actually analysed."""
     if not results:
         return "No outcomes are defined."
-    sentences: dict[str, list[str]] = {}
-    for r in results:
-        sentences.setdefault(_method_sentence(r.spec), []).append(r.outcome.name)
-    parts = []
-    for sentence, names in sentences.items():
-        parts.append(f"{sentence} ({'; '.join(names)}).")
-    spec = results[0].spec
-    ci = f"{round(spec.ci * 100, 6):g}%"
-    extra = [
-        f"Results are presented with {ci} confidence intervals.",
-        "Statistical heterogeneity was assessed with the Chi² test and quantified with I².",
-    ]
-    if any(r.outcome.subgroup_by for r in results):
-        extra.append(
-            "Subgroups were compared with the test for subgroup differences (Chi² test on "
-            "the subgroup estimates)."
+    computed = [r for r in results if r.result is not None]
+    reported_only = [r for r in results if r.result is None]
+    parts: list[str] = []
+    if computed:
+        sentences: dict[str, list[str]] = {}
+        for r in computed:
+            sentences.setdefault(_method_sentence(r.spec), []).append(r.outcome.name)
+        for sentence, names in sentences.items():
+            outcomes = "; ".join(names)
+            parts.append(f"{sentence}: {outcomes}.")
+        parts.append(
+            "Statistical heterogeneity was assessed with the Chi² test and quantified with I²."
         )
-    if any(r.spec.random and r.spec.ci_method not in (None, "z") for r in results):
-        extra.append(
-            "Confidence intervals of random-effects estimates use the Hartung–Knapp–Sidik–"
-            "Jonkman method or the t distribution as stated per analysis."
+        if any(r.outcome.subgroup_by for r in computed):
+            parts.append(
+                "Subgroups were compared with the test for subgroup differences (a Chi² test "
+                "on the subgroup estimates)."
+            )
+        tool = (
+            "metareview with RevMan 5's methods (its results reproduce RevMan 5)"
+            if preset == "revman5"
+            else f"metareview (preset {preset})"
         )
-    extra.append("All analyses were computed with metareview, which reproduces RevMan 5.")
-    return " ".join(parts + extra)
+        parts.append(f"The analyses were computed with {tool}.")
+    if reported_only:
+        which = "the other outcomes" if computed else "any outcome"
+        parts.append(
+            f"No per-study data are available for {which}: their results are shown as the "
+            "review reports them. According to the review's stated methods:"
+        )
+        said: dict[str, list[str]] = {}
+        for r in reported_only:
+            said.setdefault(_method_sentence(r.spec), []).append(r.outcome.name)
+        for i, (sentence, names) in enumerate(said.items()):
+            text = f"{sentence[0].lower()}{sentence[1:]}" if i == 0 else sentence
+            parts.append(f"{text} ({'; '.join(names)}).")
+    return " ".join(parts)
 
 
 def build(review: Review, progress: Callable[[str], None] | None = None) -> ReviewResults:
@@ -241,4 +344,6 @@ def build(review: Review, progress: Callable[[str], None] | None = None) -> Revi
         messages.extend(f"{outcome.name}: {w}" for w in res.warnings)
         checks = tuple(_check(r, res) for r in reported)
         results.append(OutcomeResult(comparison, outcome, spec, res, reported, checks))
-    return ReviewResults(review, tuple(results), methods_paragraph(results), tuple(messages))
+    return ReviewResults(
+        review, tuple(results), methods_paragraph(results, review.meta.preset), tuple(messages)
+    )
