@@ -185,6 +185,12 @@ def test_example_report_in_a_real_browser(name: str, tmp_path: Path) -> None:
         assert study.id in text, study.id
     html = (tmp_path / "report.html").read_text()
     assert html.count("<table") >= 4
+    # figures inline as SVG in the HTML and as pictures in the DOCX
+    from docx import Document
+
+    doc = Document(str(tmp_path / "report.docx"))
+    n_svg = html.count("<svg")
+    assert n_svg >= 3 and len(doc.inline_shapes) == n_svg
     if name == "ketamine-neuropathic-pain":
         # the seed publishes no per-study data: the report says so and shows what it reports
         assert "Per-study data are not reported" in text

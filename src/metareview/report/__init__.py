@@ -288,16 +288,48 @@ def _forest(o: OutcomeResult) -> Any:
     return forest_plot(o.result, favours=favours, prediction=o.spec.prediction != "none")
 
 
-def forest_svgs(results: ReviewResults) -> dict[str, str]:
-    """Inline SVG of every outcome's forest plot, by outcome id."""
-    from metareview.figures._style import to_svg
+def figures(results: ReviewResults) -> dict[str, Any]:
+    """Every figure of the report (matplotlib Figures) by key.
 
-    out = {}
+    ``forest:<outcome>`` for outcomes with per-study data; ``funnel:<outcome>`` where at
+    least 10 studies are estimable (Cochrane Handbook §13.3.5.4); ``rob:<tool>`` and
+    ``robsummary:<tool>`` per risk-of-bias tool; ``prisma`` when counts are recorded.
+    """
+    out: dict[str, Any] = {}
     for o in results.outcomes:
         fig = _forest(o)
-        if fig is not None:
-            out[o.outcome.id] = to_svg(fig)
+        if fig is None:
+            continue
+        out[f"forest:{o.outcome.id}"] = fig
+        if o.result is not None and o.result.overall.k >= 10:
+            from metareview.figures.funnel import funnel_plot
+
+            out[f"funnel:{o.outcome.id}"] = funnel_plot(o.result)
+    rv = results.review
+    tools = dict.fromkeys(j.tool for j in rv.rob)
+    for name in tools:
+        tool = rv.meta.rob_tool(name)
+        if tool is None:
+            continue
+        from metareview.figures.rob import rob_summary, traffic_light
+
+        rows = [j for j in rv.rob if j.tool == name]
+        out[f"rob:{name}"] = traffic_light(rows, tool)
+        out[f"robsummary:{name}"] = rob_summary(rows, tool)
+    if rv.meta.prisma is not None:
+        from metareview.figures.prisma import prisma_flow
+
+        out["prisma"] = prisma_flow(rv.meta.prisma, strict=False)
     return out
+
+
+def figure_problems(results: ReviewResults) -> list[str]:
+    """PRISMA counts that do not add up (shown with the flow diagram)."""
+    if results.review.meta.prisma is None:
+        return []
+    from metareview.figures.prisma import check_prisma
+
+    return check_prisma(results.review.meta.prisma)
 
 
 def _notes(raw: Any) -> list[tuple[str, str]]:
@@ -313,8 +345,10 @@ def _notes(raw: Any) -> list[tuple[str, str]]:
     return []
 
 
-def render_html(results: ReviewResults) -> str:
-    """One self-contained HTML file (inline CSS and SVG, no scripts or network resources)."""
+def render_html(results: ReviewResults, figs: dict[str, Any] | None = None) -> str:
+    """One self-contained HTML file (inline CSS and SVG, no scripts or network resources).
+
+    ``figs`` are the report's figures when already drawn (see :func:`figures`)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
@@ -325,12 +359,21 @@ def render_html(results: ReviewResults) -> str:
     )
     from markupsafe import Markup
 
+    from metareview.figures._style import to_svg
+
     v = view(results)
-    svgs = forest_svgs(results)
+    # our own SVG: matplotlib writes the numbers and the user's labels as escaped text
+    drawn = figures(results) if figs is None else figs
+    svgs = {key: Markup(to_svg(fig)) for key, fig in drawn.items()}
     for comp in v["comparisons"]:
         for o in comp["outcomes"]:
-            # our own SVG (matplotlib output of numbers and the user's labels, escaped by it)
-            o["forest_svg"] = Markup(svgs[o["id"]]) if o["id"] in svgs else None
+            o["forest_svg"] = svgs.get(f"forest:{o['id']}")
+            o["funnel_svg"] = svgs.get(f"funnel:{o['id']}")
+    for rob in v["rob"]:
+        rob["svg"] = svgs.get(f"rob:{rob['tool']}")
+        rob["summary_svg"] = svgs.get(f"robsummary:{rob['tool']}")
+    v["prisma_svg"] = svgs.get("prisma")
+    v["prisma_problems"] = figure_problems(results)
     return env.get_template("report.html.j2").render(v=v)
 
 
@@ -364,14 +407,27 @@ def render_csv(results: ReviewResults) -> str:
     return buf.getvalue()
 
 
-def render_docx(results: ReviewResults, path: Path | io.BytesIO) -> None:
+def render_docx(
+    results: ReviewResults, path: Path | io.BytesIO, figs: dict[str, Any] | None = None
+) -> None:
     """A Word document with the tables journals ask for (characteristics, risk of bias,
     results, reported results, methods)."""
     from docx import Document
     from docx.shared import Inches, Pt
 
     v = view(results)
-    figures = {o.outcome.id: _forest(o) for o in results.outcomes if o.result is not None}
+    figs = figures(results) if figs is None else figs
+
+    def picture(key: str, caption: str) -> None:
+        fig = figs.get(key)
+        if fig is None:
+            return
+        png = io.BytesIO()
+        save_png(fig, png)
+        png.seek(0)
+        doc.add_picture(png, width=Inches(6.5))
+        doc.add_paragraph(caption)
+
     doc = Document()
     doc.styles["Normal"].font.size = Pt(9)
     doc.add_heading(v["title"], level=0)
@@ -401,6 +457,7 @@ def render_docx(results: ReviewResults, path: Path | io.BytesIO) -> None:
     if v["prisma"]:
         doc.add_heading("Study selection (PRISMA 2020 counts)", level=1)
         table(["Box", "Count"], v["prisma"] + v["prisma_excluded"], "Table. PRISMA counts")
+        picture("prisma", "Figure. PRISMA 2020 flow diagram")
     doc.add_heading("Characteristics of included studies", level=1)
     table(v["characteristics"]["header"], v["characteristics"]["rows"],
           "Table 1. Characteristics of included studies")  # fmt: skip
@@ -409,6 +466,8 @@ def render_docx(results: ReviewResults, path: Path | io.BytesIO) -> None:
         table(["Study", *rob["domains"]],
               [[r["study"], *(c[0] for c in r["cells"])] for r in rob["rows"]],
               f"Table. Risk of bias ({rob['tool']})")  # fmt: skip
+        picture(f"rob:{rob['tool']}", f"Figure. Risk of bias ({rob['tool']}): traffic-light plot")
+        picture(f"robsummary:{rob['tool']}", f"Figure. Risk of bias ({rob['tool']}): summary")
     doc.add_heading("Results", level=1)
     for comp in v["comparisons"]:
         doc.add_heading(comp["name"], level=2)
@@ -424,13 +483,8 @@ def render_docx(results: ReviewResults, path: Path | io.BytesIO) -> None:
                     for r in o["rows"]
                 ]
                 table(header, rows, f"Data and results: {o['name']}")
-            fig = figures.get(o["id"])
-            if fig is not None:
-                png = io.BytesIO()
-                save_png(fig, png)
-                png.seek(0)
-                doc.add_picture(png, width=Inches(6.5))
-                doc.add_paragraph(f"Figure. Forest plot: {o['name']}")
+            picture(f"forest:{o['id']}", f"Figure. Forest plot: {o['name']}")
+            picture(f"funnel:{o['id']}", f"Figure. Funnel plot: {o['name']}")
             for line in o["summary"]:
                 doc.add_paragraph(line)
             for i, note in enumerate(o["footnotes"], 1):
@@ -478,15 +532,16 @@ def write(results: ReviewResults, out: Path, formats: Sequence[str] = FORMATS) -
         raise ValueError(f"unknown report format(s) {', '.join(unknown)}; use {FORMATS}")
     # render everything first, so that a failure leaves no half-written report
     rendered: list[tuple[Path, bytes]] = []
+    figs = figures(results) if ("html" in formats or "docx" in formats) else {}
     if "html" in formats:
-        rendered.append((out / "report.html", render_html(results).encode("utf-8")))
+        rendered.append((out / "report.html", render_html(results, figs).encode("utf-8")))
     if "json" in formats:
         rendered.append((out / "results.json", render_json(results).encode("utf-8")))
     if "csv" in formats:
         rendered.append((out / "results.csv", render_csv(results).encode("utf-8")))
     if "docx" in formats:
         buf = io.BytesIO()
-        render_docx(results, buf)
+        render_docx(results, buf, figs)
         rendered.append((out / "report.docx", buf.getvalue()))
     written = []
     for path, data in rendered:
