@@ -342,3 +342,21 @@ def test_regress_common_tau2_subgroups(tmp_path: Path) -> None:
     assert out["subgroup_difference"]["df"] == 2
     res = runner.invoke(app, ["regress", str(f), "--type", "giv", "-m", "nope"])
     assert res.exit_code == 1 and "moderator column(s) nope not in the data" in res.output
+
+
+def test_figure_command(tmp_path: Path) -> None:
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    args = ["figure", "forest", str(ex / "aspirin-fleiss1993"), "--outcome", "cmp-001-01"]
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "f.svg")])
+    assert res.exit_code == 0, res.output
+    svg = (tmp_path / "f.svg").read_text()
+    assert "0.90 [0.84, 0.96]" in svg and "ISIS-2" in svg  # text stays text in SVG
+    res = runner.invoke(app, ["figure", "prisma", str(ex / "ketamine-neuropathic-pain"),
+                              "--out", str(tmp_path / "p.png")])  # fmt: skip
+    assert res.exit_code == 0 and (tmp_path / "p.png").stat().st_size > 10_000
+    res = runner.invoke(app, ["figure", "rob", str(ex / "ketamine-neuropathic-pain"),
+                              "--out", str(tmp_path / "r.pdf")])  # fmt: skip
+    assert res.exit_code == 1 and "name a risk-of-bias tool" in res.output
+    res = runner.invoke(app, ["figure", "violin", str(ex / "aspirin-fleiss1993"),
+                              "--out", str(tmp_path / "v.png")])  # fmt: skip
+    assert res.exit_code == 2

@@ -398,6 +398,23 @@ def report(
     raise typer.Exit(run_report(directory, out, formats))
 
 
+@app.command()
+def figure(
+    kind: Annotated[str, typer.Argument(help="forest | funnel | rob | robsummary | prisma")],
+    directory: Annotated[Path, typer.Argument(help="The review folder.")],
+    out: Annotated[Path, typer.Option("--out", help="FILE.svg, FILE.pdf or FILE.png (300 dpi).")],
+    outcome: Annotated[
+        str | None, typer.Option(help="Outcome id (forest, funnel), e.g. cmp-001-01.")
+    ] = None,
+    tool: Annotated[str | None, typer.Option(help="Risk-of-bias tool (rob, robsummary).")] = None,
+) -> None:
+    """Draw one figure of a review: forest or funnel plot of an outcome, risk-of-bias
+    traffic-light or summary plot, or the PRISMA 2020 flow diagram."""
+    from metareview.cli.figure import run_figure
+
+    raise typer.Exit(run_figure(kind, directory, out, outcome, tool))
+
+
 def main() -> None:
     """Entry point of the ``metareview`` script."""
     app()

@@ -1,0 +1,89 @@
+"""``metareview figure``: one figure of a review folder to SVG, PDF or PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+KINDS = ("forest", "funnel", "rob", "robsummary", "prisma")
+
+
+def run_figure(kind: str, directory: Path, output: Path, outcome: str | None,
+               tool: str | None) -> int:  # fmt: skip
+    from metareview.exceptions import ReviewError
+    from metareview.figures._style import save
+    from metareview.review.build import build
+    from metareview.review.store import load
+
+    if kind not in KINDS:
+        err.print(f"[bold red]error:[/] unknown figure {escape(kind)!r}; use one of "
+                  f"{', '.join(KINDS)}")  # fmt: skip
+        return 2
+    if output.suffix.lower() not in (".svg", ".pdf", ".png"):
+        err.print("[bold red]error:[/] --out must end in .svg, .pdf or .png")
+        return 2
+    try:
+        review = load(directory)
+    except ReviewError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(directory))} is not a valid review:")
+        for p in exc.problems:
+            err.print("  " + escape(str(p)))
+        return 1
+    fig = None
+    if kind in ("forest", "funnel"):
+        results = build(review)
+        computed = [o for o in results.outcomes if o.result is not None]
+        ids = [o.outcome.id for o in computed]
+        if outcome is None and len(computed) == 1:
+            outcome = ids[0]
+        chosen = [o for o in computed if o.outcome.id == outcome]
+        if not chosen:
+            err.print(f"[bold red]error:[/] name an outcome with per-study data with --outcome; "
+                      f"available: {escape(', '.join(ids) or 'none')}")  # fmt: skip
+            return 1
+        o = chosen[0]
+        assert o.result is not None
+        if kind == "forest":
+            from metareview.figures.forest import forest_plot
+
+            fig = forest_plot(
+                o.result,
+                favours=(o.outcome.favours_exp or "Favours experimental",
+                         o.outcome.favours_ctrl or "Favours control"),
+                prediction=o.spec.prediction != "none",
+            )  # fmt: skip
+        else:
+            from metareview.figures.funnel import funnel_plot
+
+            fig = funnel_plot(o.result)
+    elif kind in ("rob", "robsummary"):
+        tools = list(dict.fromkeys(j.tool for j in review.rob))
+        if tool is None and len(tools) == 1:
+            tool = tools[0]
+        rob_tool = review.meta.rob_tool(tool) if tool else None
+        if rob_tool is None or tool not in tools:
+            err.print(f"[bold red]error:[/] name a risk-of-bias tool with --tool; "
+                      f"available: {escape(', '.join(tools) or 'none')}")  # fmt: skip
+            return 1
+        from metareview.figures.rob import rob_summary, traffic_light
+
+        rows = [j for j in review.rob if j.tool == tool]
+        fig = traffic_light(rows, rob_tool) if kind == "rob" else rob_summary(rows, rob_tool)
+    else:
+        if review.meta.prisma is None:
+            err.print("[bold red]error:[/] review.toml has no [prisma] counts")
+            return 1
+        from metareview.figures.prisma import check_prisma, prisma_flow
+
+        for problem in check_prisma(review.meta.prisma):
+            err.print(f"warning: {escape(problem)}")
+        fig = prisma_flow(review.meta.prisma, strict=False)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    save(fig, output)
+    out.print(f"wrote {escape(str(output))}")
+    return 0
