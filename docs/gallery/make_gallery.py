@@ -19,8 +19,10 @@ ROOT = HERE.parents[1]
 # BCG vaccine trials: tpos, tneg, cpos, cneg (metadat::dat.bcg)
 BCG = [
     ("Aronson 1948", 4, 119, 11, 128), ("Ferguson & Simes 1949", 6, 300, 29, 274),
-    ("Rosenthal et al 1960", 3, 228, 11, 209), ("Hart & Sutherland 1977", 62, 13536, 248, 12619),
-    ("Frimodt-Moller et al 1973", 33, 5036, 47, 5761), ("Stein & Aronson 1953", 180, 1361, 372, 1079),
+    ("Rosenthal et al 1960", 3, 228, 11, 209),
+    ("Hart & Sutherland 1977", 62, 13536, 248, 12619),
+    ("Frimodt-Moller et al 1973", 33, 5036, 47, 5761),
+    ("Stein & Aronson 1953", 180, 1361, 372, 1079),
     ("Vandiviere et al 1973", 8, 2537, 10, 619), ("TPT Madras 1980", 505, 87886, 499, 87892),
     ("Coetzee & Berjak 1968", 29, 7470, 45, 7232), ("Rosenthal et al 1961", 17, 1699, 65, 1600),
     ("Comstock et al 1974", 186, 50448, 141, 27197), ("Comstock & Webster 1969", 5, 2493, 3, 2338),
@@ -81,8 +83,9 @@ def main() -> None:
         add(f"summary_{slug}", f"Risk of bias, summary ({name})",
             "Ketamine for neuropathic pain.", rob_summary(rows, tool))  # fmt: skip
     assert ket.meta.prisma is not None
-    add("prisma", "PRISMA 2020 flow diagram", "Ketamine for neuropathic pain, counts as "
-        "published (missing counts show as n = ?).", prisma_flow(ket.meta.prisma, strict=False))  # fmt: skip
+    add("prisma", "PRISMA 2020 flow diagram",
+        "Ketamine for neuropathic pain, counts as published (missing counts show as n = ?).",
+        prisma_flow(ket.meta.prisma, strict=False))  # fmt: skip
     try:
         from metareview.figures import diagnostic
     except ImportError:  # pragma: no cover
