@@ -45,6 +45,7 @@ def rc() -> Any:  # a dict of rcParams (typed loosely: matplotlib types its keys
         "pdf.fonttype": 42,  # embed TrueType fonts in PDF
         "ps.fonttype": 42,
         "savefig.dpi": 300,
+        "svg.hashsalt": "metareview",  # stable element ids: the same figure, the same file
         "figure.dpi": 100,
     }
 
@@ -69,8 +70,12 @@ def save(fig: Figure, path: str | Path) -> Path:
     suffix = p.suffix.lower()
     if suffix not in (".svg", ".pdf", ".png"):
         raise ValueError(f"{p.name}: use a .svg, .pdf or .png file name")
+    # no creation dates in the files: the same figure gives the same bytes
+    metadata = (
+        {"Date": None} if suffix == ".svg" else {"CreationDate": None} if suffix == ".pdf" else {}
+    )
     with matplotlib.rc_context(rc()):
-        fig.savefig(p, dpi=300, bbox_inches="tight", pad_inches=0.05)
+        fig.savefig(p, dpi=300, bbox_inches="tight", pad_inches=0.05, metadata=metadata)
     return p
 
 
@@ -82,6 +87,8 @@ def to_svg(fig: Figure) -> str:
 
     buf = io.StringIO()
     with matplotlib.rc_context(rc()):
-        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.05)
+        fig.savefig(
+            buf, format="svg", bbox_inches="tight", pad_inches=0.05, metadata={"Date": None}
+        )
     text = buf.getvalue()
     return text[text.index("<svg") :]
