@@ -108,14 +108,17 @@ def _place_labels(
     order: Sequence[int],
     must: set[int],
     avoid: Sequence[Bbox] = (),
+    lines: np.ndarray | None = None,
 ) -> list[int]:
     """Label points ``order`` greedily where the label overlaps nothing.
 
     The figure's layout must be final (drawn once, layout engine frozen).  Labels of
     ``must`` are placed even when every position overlaps (the least-overlapping one,
     with a leader line when away from the point); the others are left out then.
-    Returns the indices labelled.
+    ``lines`` are display-coordinate points sampled along lines, which labels avoid
+    when they can.  Returns the indices labelled.
     """
+    from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
     fig = ax.get_figure(root=True)
@@ -129,7 +132,7 @@ def _place_labels(
     done = []
     far = _far()
     for i in order:
-        best: tuple[float, Any] | None = None
+        best: tuple[float, float, Any, Bbox] | None = None
         for j, (dx, dy, ha, va) in enumerate((*_NEAR, *far)):
             leader = j >= len(_NEAR)
             ann = ax.annotate(
@@ -150,7 +153,8 @@ def _place_labels(
                     else None
                 ),
             )  # fmt: skip
-            box = ann.get_window_extent()
+            ann.get_window_extent()  # positions the text
+            box = Text.get_window_extent(ann)  # the text alone, not the leader line
             outside = (
                 max(frame.x0 - box.x0, 0)
                 + max(box.x1 - frame.x1, 0)
@@ -159,24 +163,30 @@ def _place_labels(
             )
             cost = sum(_overlap(box, b) for b in placed)
             cost += sum(_overlap(box, b) for k, b in enumerate(point_boxes) if k != i)
-            cost += 1000.0 * outside + (0.5 if leader else 0.0)
-            if cost == 0:
+            cost += 1000.0 * outside
+            soft = 0.5 if leader else 0.0
+            if lines is not None and len(lines):
+                inside = (
+                    (lines[:, 0] > box.x0)
+                    & (lines[:, 0] < box.x1)
+                    & (lines[:, 1] > box.y0)
+                    & (lines[:, 1] < box.y1)
+                )
+                soft += 0.1 * float(np.count_nonzero(inside))
+            if best is None or (cost, soft) < best[:2]:
                 if best is not None:
-                    best[1].remove()
-                best = (0.0, ann)
-                break
-            if best is None or cost < best[0]:
-                if best is not None:
-                    best[1].remove()
-                best = (cost, ann)
+                    best[2].remove()
+                best = (cost, soft, ann, box)
             else:
                 ann.remove()
+            if cost == 0 and soft == 0:
+                break
         assert best is not None
-        cost, ann = best
-        if cost > 0.5 and i not in must:
+        cost, _soft, ann, box = best
+        if cost > 0 and i not in must:
             ann.remove()
             continue
-        placed.append(ann.get_window_extent())
+        placed.append(box)
         done.append(i)
     return done
 
@@ -321,7 +331,12 @@ def _galbraith(result: MetaAnalysisResult, label_outliers: bool) -> Figure:
         resid = np.abs(py - slope * px)
         out = [int(i) for i in np.argsort(-resid, kind="stable") if resid[i] > 2.0]
         names = [r.study for r in rows]
-        _place_labels(ax, px, py, names, out, set(out))
+        t = np.linspace(0.0, xmax, 400)
+        samples = np.concatenate(
+            [np.column_stack([t, slope * t + c]) for c in (-2.0, 0.0, 2.0)]
+            + [np.column_stack([t, np.zeros_like(t)])]
+        )
+        _place_labels(ax, px, py, names, out, set(out), lines=ax.transData.transform(samples))
     return fig
 
 
@@ -460,9 +475,7 @@ def _text_width(s: str, bold: bool = False) -> float:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    prop = FontProperties(
-        family="DejaVu Sans", size=FONT_SIZE, weight="bold" if bold else "normal"
-    )
+    prop = FontProperties(family="DejaVu Sans", size=FONT_SIZE, weight="bold" if bold else "normal")
     w, _h, _d = TextToPath().get_text_width_height_descent(s, prop, ismath=False)
     return float(w) / 72.0
 
@@ -584,9 +597,7 @@ def _sensitivity(
     # ---- lines, whiskers, points
     ax.axvline(null, color=COLORS["muted"], lw=0.5, zorder=1, gid="null")
     if pooled is not None and math.isfinite(pooled):
-        ax.axvline(
-            float(tf(pooled)), color=COLORS["line"], lw=0.7, ls="--", zorder=2, gid="pooled"
-        )
+        ax.axvline(float(tf(pooled)), color=COLORS["line"], lw=0.7, ls="--", zorder=2, gid="pooled")
     ok = np.isfinite(d_est)
     ys = np.arange(n, dtype=float)
     whisk = ok & np.isfinite(d_lo) & np.isfinite(d_hi)
