@@ -94,6 +94,19 @@ def main() -> None:
         add("galbraith", "Galbraith (radial) plot", "BCG vaccine trials.",
             diagnostic.galbraith_plot(result))  # fmt: skip
         add("labbe", "L'Abbé plot", "BCG vaccine trials.", diagnostic.labbe_plot(result))
+        add("leave_one_out", "Leave-one-out forest plot", "BCG vaccine trials.",
+            diagnostic.leave_one_out_forest(result))  # fmt: skip
+        add("cumulative", "Cumulative forest plot", "BCG vaccine trials, in the order listed.",
+            diagnostic.cumulative_forest(result))  # fmt: skip
+        from metareview import stats
+        from metareview.stats.sensitivity import baujat
+
+        eff = stats.generic_inverse_variance(
+            [s.theta for s in result.studies], [s.se for s in result.studies]
+        )
+        bj = baujat(eff)
+        add("baujat", "Baujat plot", "BCG vaccine trials.",
+            diagnostic.baujat_plot(bj.x, bj.y, [s.study for s in result.studies]))  # fmt: skip
 
     lines = [
         "# Figure gallery",
