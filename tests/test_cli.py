@@ -360,3 +360,33 @@ def test_figure_command(tmp_path: Path) -> None:
     res = runner.invoke(app, ["figure", "violin", str(ex / "aspirin-fleiss1993"),
                               "--out", str(tmp_path / "v.png")])  # fmt: skip
     assert res.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "kind", ["contour-funnel", "galbraith", "labbe", "baujat", "leave-one-out", "cumulative"]
+)
+def test_figure_command_diagnostic_kinds(kind: str, tmp_path: Path) -> None:
+    ex = Path(__file__).resolve().parents[1] / "examples" / "aspirin-fleiss1993"
+    out = tmp_path / f"{kind}.svg"
+    args = ["figure", kind, str(ex), "--outcome", "cmp-001-01", "--out", str(out)]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert out.read_text().startswith("<?xml")
+
+
+def test_prisma_csv_export_and_import(tmp_path: Path) -> None:
+    import shutil
+
+    ex = Path(__file__).resolve().parents[1] / "examples" / "aspirin-fleiss1993"
+    folder = tmp_path / "review"
+    shutil.copytree(ex, folder, ignore=shutil.ignore_patterns("_build"))
+    res = runner.invoke(app, ["prisma", "export", str(folder), str(tmp_path / "p.csv")])
+    assert res.exit_code == 1 and "no [prisma] counts" in res.output
+    ref = Path(__file__).resolve().parents[2] / "shared" / "refdata" / "prisma" / "PRISMA.csv"
+    if not ref.exists():
+        pytest.skip("the PRISMA2020 template is in ../shared/refdata (absent)")
+    res = runner.invoke(app, ["prisma", "import", str(ref), str(folder)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["prisma", "export", str(folder), str(tmp_path / "p.csv")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "p.csv").read_text().startswith("data,")

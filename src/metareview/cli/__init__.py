@@ -400,7 +400,13 @@ def report(
 
 @app.command()
 def figure(
-    kind: Annotated[str, typer.Argument(help="forest | funnel | rob | robsummary | prisma")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="forest | funnel | contour-funnel | galbraith | labbe | baujat | "
+            "leave-one-out | cumulative | rob | robsummary | prisma"
+        ),
+    ],
     directory: Annotated[Path, typer.Argument(help="The review folder.")],
     out: Annotated[Path, typer.Option("--out", help="FILE.svg, FILE.pdf or FILE.png (300 dpi).")],
     outcome: Annotated[
@@ -413,6 +419,34 @@ def figure(
     from metareview.cli.figure import run_figure
 
     raise typer.Exit(run_figure(kind, directory, out, outcome, tool))
+
+
+prisma_app = typer.Typer(
+    help="PRISMA 2020 counts: the PRISMA2020 R package's CSV in and out.", no_args_is_help=True
+)
+app.add_typer(prisma_app, name="prisma")
+
+
+@prisma_app.command("import")
+def prisma_import(
+    csv_file: Annotated[Path, typer.Argument(help="The PRISMA2020 package's CSV.")],
+    directory: Annotated[Path, typer.Argument(help="The review folder.")],
+) -> None:
+    """Put the counts of a PRISMA2020 CSV into review.toml's [prisma] table."""
+    from metareview.cli.figure import run_prisma_csv
+
+    raise typer.Exit(run_prisma_csv("import", directory, csv_file))
+
+
+@prisma_app.command("export")
+def prisma_export(
+    directory: Annotated[Path, typer.Argument(help="The review folder.")],
+    csv_file: Annotated[Path, typer.Argument(help="CSV to write.")],
+) -> None:
+    """Write the review's PRISMA counts as the PRISMA2020 package's CSV."""
+    from metareview.cli.figure import run_prisma_csv
+
+    raise typer.Exit(run_prisma_csv("export", directory, csv_file))
 
 
 def main() -> None:
