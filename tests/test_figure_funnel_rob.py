@@ -414,3 +414,29 @@ def test_matches_reference(name: str) -> None:
     assert new.shape == old.shape, f"{name}: size {new.shape} != reference {old.shape}"
     diff = float(np.mean(np.abs(new.astype(float) - old.astype(float)))) * 255
     assert diff < MAX_MEAN_DIFF, f"{name}: mean pixel difference {diff:.2f} (0-255)"
+
+
+@pytest.mark.parametrize("tool_name", ["RoB 2", "ROBINS-I"])
+def test_traffic_light_and_summary_for_rob2_and_robins_i(tool_name: str) -> None:
+    """The built-in RoB 2 and ROBINS-I tools: every judgement level gets its colour."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from metareview.figures.rob import rob_summary, summary_shares, traffic_light
+    from metareview.review.model import BUILTIN_TOOLS, RobJudgement
+
+    tool = BUILTIN_TOOLS[tool_name]
+    rows = [
+        RobJudgement(study=f"Study {i + 1}", tool=tool.name, domain=d,
+                     judgement=tool.judgements[(i + k) % len(tool.judgements)])
+        for i in range(6) for k, d in enumerate(tool.domains)
+    ]  # fmt: skip
+    fig = traffic_light(rows, tool)
+    FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    fig.draw(renderer)
+    colours = {str(getattr(a, "get_gid", lambda: "")()) for a in fig.findobj()}
+    expected = {f"cell:{tool.risk(j)}" for j in tool.judgements}
+    assert expected <= colours
+    shares = summary_shares(rows, tool)
+    assert all(abs(sum(v.values()) - 100.0) < 1e-9 for v in shares.values())
+    assert rob_summary(rows, tool) is not None

@@ -563,14 +563,14 @@ def test_missing_data_file_and_unused_data_file(tmp_path: Path) -> None:
 
 def test_risk_of_bias_unknown_judgement(tmp_path: Path) -> None:
     rob = ROB.replace("Q1 Random sequence,yes", "Q1 Random sequence,maybe")
-    rob += "Cruz 2005,RoB 1,Blinding,Low,\nCruz 2005,RoB 2,D1,low,\n"
+    rob += "Cruz 2005,RoB 1,Blinding,Low,\nCruz 2005,RoB 9,D1,low,\n"
     problems = errors(store.validate(write_review(tmp_path, risk_of_bias_csv=rob)))
     got = [(p.source, p.line, p.column, p.value) for p in problems]
     assert got == [
         ("risk_of_bias.csv", 3, 4, "maybe"),
         ("risk_of_bias.csv", 4, 3, "Blinding"),
         ("risk_of_bias.csv", 4, 4, "Low"),
-        ("risk_of_bias.csv", 5, 2, "RoB 2"),
+        ("risk_of_bias.csv", 5, 2, "RoB 9"),
     ]
     assert "'yes', 'no', 'unclear'" in problems[0].fix
     assert "'low'" in problems[2].fix and "case-sensitive" in problems[2].fix

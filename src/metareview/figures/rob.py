@@ -37,7 +37,22 @@ def _rc_context() -> AbstractContextManager[Any]:
 
 
 RISKS = ("low", "unclear", "high")
-_RISK_LABELS = {"low": "Low risk", "unclear": "Unclear risk", "high": "High risk"}
+#: every risk level, in the order bars and legends show them
+ALL_RISKS = ("low", "some", "unclear", "high", "critical")
+_RISK_LABELS = {
+    "low": "Low risk", "some": "Some concerns", "unclear": "Unclear risk",
+    "high": "High risk", "critical": "Critical risk",
+}  # fmt: skip
+
+
+def tool_risks(tool: RobTool) -> tuple[str, ...]:
+    """The risk levels a tool's judgements can take (RoB 1: low, unclear, high)."""
+    used = {tool.risk(j) for j in tool.judgements} | {"unclear"}
+    if _is_rob1(tool):
+        return RISKS
+    return tuple(r for r in ALL_RISKS if r in used)
+
+
 _ROB1_GLYPHS = {"low": "+", "unclear": "?", "high": "\u2212"}  # U+2212 minus sign
 _MISSING = "#D9D9D9"
 #: "Q1 Sequence generated?" -> ("Q1", "Sequence generated?")
@@ -301,7 +316,7 @@ def summary_shares(
     studies, domains, cells = _table(judgements, tool)
     out: dict[str, dict[str, float]] = {}
     for d in domains:
-        tot = {r: 0.0 for r in RISKS}
+        tot = {r: 0.0 for r in tool_risks(tool)}
         for s in studies:
             j = cells.get((s, d))
             if j is None:
@@ -327,7 +342,7 @@ def _summary(
     ax: Axes = fig.add_subplot()
     ys = list(range(len(domains)))
     left = [0.0] * len(domains)
-    for risk in RISKS:
+    for risk in tool_risks(tool):
         vals = [shares[d][risk] for d in domains]
         ax.barh(
             ys,

@@ -18,7 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from metareview.exceptions import Problem
 
 __all__ = [
+    "BUILTIN_TOOLS",
     "ROB1",
+    "ROB2",
+    "ROBINS_I",
     "SCHEMA",
     "Comparison",
     "CsvTable",
@@ -140,13 +143,21 @@ class RobTool(_Model):
     judgements: list[str]
     low: list[str] = Field(default_factory=list)
     high: list[str] = Field(default_factory=list)
+    #: RoB 2's "some concerns", ROBINS-I's "moderate"
+    some: list[str] = Field(default_factory=list)
+    #: ROBINS-I's "critical"
+    critical: list[str] = Field(default_factory=list)
 
     def risk(self, judgement: str) -> str:
-        """'low', 'high' or 'unclear' for a judgement of this tool."""
+        """'low', 'some', 'high', 'critical' or 'unclear' for a judgement of this tool."""
         if judgement in self.low:
             return "low"
+        if judgement in self.some:
+            return "some"
         if judgement in self.high:
             return "high"
+        if judgement in self.critical:
+            return "critical"
         return "unclear"
 
 
@@ -166,6 +177,47 @@ ROB1 = RobTool(
     low=["low"],
     high=["high"],
 )
+
+
+#: RoB 2 (Sterne et al., BMJ 2019;366:l4898): five domains and the overall judgement
+ROB2 = RobTool(
+    name="RoB 2",
+    domains=[
+        "Randomization process",
+        "Deviations from intended interventions",
+        "Missing outcome data",
+        "Measurement of the outcome",
+        "Selection of the reported result",
+        "Overall",
+    ],
+    judgements=["Low", "Some concerns", "High"],
+    low=["Low"],
+    some=["Some concerns"],
+    high=["High"],
+)
+
+#: ROBINS-I (Sterne et al., BMJ 2016;355:i4919): seven domains and the overall judgement
+ROBINS_I = RobTool(
+    name="ROBINS-I",
+    domains=[
+        "Confounding",
+        "Selection of participants",
+        "Classification of interventions",
+        "Deviations from intended interventions",
+        "Missing data",
+        "Measurement of outcomes",
+        "Selection of the reported result",
+        "Overall",
+    ],
+    judgements=["Low", "Moderate", "Serious", "Critical", "No information"],
+    low=["Low"],
+    some=["Moderate"],
+    high=["Serious"],
+    critical=["Critical"],
+)
+
+#: tools every review knows by name
+BUILTIN_TOOLS = {t.name: t for t in (ROB1, ROB2, ROBINS_I)}
 
 
 class Prisma(_Model):
@@ -217,9 +269,9 @@ class ReviewMeta(_Model):
         raise KeyError(outcome_id)
 
     def rob_tool(self, name: str) -> RobTool | None:
-        if name == ROB1.name:
-            return ROB1
-        return next((t for t in self.rob_tools if t.name == name), None)
+        """A tool by name: one of the review's ``rob_tools`` or a built-in one."""
+        own = next((t for t in self.rob_tools if t.name == name), None)
+        return own if own is not None else BUILTIN_TOOLS.get(name)
 
 
 # --- CSV-backed rows ---------------------------------------------------------------------

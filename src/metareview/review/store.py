@@ -35,7 +35,7 @@ from tomlkit.exceptions import ParseError
 from metareview.exceptions import DataError, Problem, ReviewError, SpecError
 from metareview.io.tables import TableFormatError, decode_text, parse_delimited
 from metareview.review.model import (
-    ROB1,
+    BUILTIN_TOOLS,
     SCHEMA,
     Comparison,
     CsvTable,
@@ -813,10 +813,10 @@ class _Reader:
         names: dict[str, int] = {}
         for i, tool in enumerate(meta.rob_tools):
             loc = ("rob_tools", i)
-            if tool.name == ROB1.name:
+            if tool.name in BUILTIN_TOOLS:
                 self.toml_problem(
                     (*loc, "name"),
-                    "RoB 1 is built in",
+                    f"{tool.name} is built in",
                     "remove this tool, or give it another name",
                     value=tool.name,
                 )
@@ -1316,7 +1316,7 @@ class _Reader:
             if meta is not None:
                 tool = meta.rob_tool(row["tool"])
                 if tool is None and not self.tools_incomplete:
-                    names = [ROB1.name, *(t.name for t in meta.rob_tools)]
+                    names = [*BUILTIN_TOOLS, *(t.name for t in meta.rob_tools)]
                     self.cell_problem(
                         table,
                         i,
