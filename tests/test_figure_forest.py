@@ -1,5 +1,5 @@
 """Forest plots: every data type renders, texts match the result, no text overlaps another,
-and two fixed plots match their reference images.
+risk-of-bias columns, and three fixed plots match their reference images.
 
 Regenerate the reference PNGs in ``tests/figures/forest/`` (then look at them!) with::
 
@@ -25,6 +25,7 @@ import metareview as mr
 from metareview.analysis.format import fmt_ci
 from metareview.figures._style import save
 from metareview.figures.forest import forest_plot
+from metareview.review.model import ROB1
 from tests.fixtures.fleiss1993 import ASPIRIN
 
 REF_DIR = Path(__file__).resolve().parent / "figures" / "forest"
@@ -81,6 +82,18 @@ def many_long(k: int = 60) -> mr.MetaAnalysisResult:
         "n_ctrl": n.tolist(),
     }
     return _ma(data, data_type="dich", measure="RR", model="random")
+
+
+def made_up_rob(res: mr.MetaAnalysisResult, domains: list[str]) -> dict[str, list[Any]]:
+    """MADE-UP risk of bias for tests only (not the trials' real judgements): every
+    study low in every domain, except the second study high and the fourth unclear in
+    one domain each, and the fifth study without a judgement in the last domain."""
+    rob: dict[str, list[Any]] = {r.study: [(d, "low") for d in domains] for r in res.studies}
+    names = [r.study for r in res.studies]
+    rob[names[1]][2 % len(domains)] = (domains[2 % len(domains)], "high")
+    rob[names[3]][1 % len(domains)] = (domains[1 % len(domains)], "unclear")
+    del rob[names[4]][-1]
+    return rob
 
 
 def _texts(fig: Any) -> Iterator[Any]:
@@ -193,15 +206,26 @@ def test_not_estimable_row() -> None:
 
 
 @pytest.mark.parametrize(
-    "make", [many_long, subgroups, lambda: aspirin("fixed", totals="yes")], ids=["60", "sub", "3"]
+    ("make", "with_rob"),
+    [
+        (many_long, False),
+        (subgroups, False),
+        (lambda: aspirin("fixed", totals="yes"), False),
+        (subgroups, True),
+        (many_long, True),
+    ],
+    ids=["60", "sub", "3", "sub-rob", "60-rob"],
 )
-def test_no_text_overlaps(make: Any) -> None:
+def test_no_text_overlaps(make: Any, with_rob: bool) -> None:
     res = make()
     if res.spec.data_type == "dich" and len(res.studies) == 7 and not res.subgroups:
         three = {k: v[:3] for k, v in ASPIRIN.items()}
         three["study"] = [LONG + " 2001", "CDP", "MRC-2"]
         res = _ma(three, data_type="dich", measure="OR")
-    fig = forest_plot(res)
+    rob = made_up_rob(res, ROB1.domains) if with_rob else None
+    fig = forest_plot(res, rob=rob)
+    if with_rob:
+        assert len(list(_rob_circles(fig))) == 7 * len(res.studies) - 1
     assert _overlaps(fig) == []
 
 
@@ -216,10 +240,95 @@ def test_height_grows_with_rows() -> None:
     assert not any(LONG in s for s in names)
 
 
+# ------------------------------------------------------------------ risk of bias
+def _rob_circles(fig: Any) -> Iterator[Any]:
+    for p in fig.axes[0].patches:
+        if (p.get_gid() or "").startswith("rob:"):
+            yield p
+
+
+def test_rob_columns() -> None:
+    from matplotlib.colors import to_hex
+
+    res = subgroups()
+    rob = made_up_rob(res, ROB1.domains)
+    rob["Not in this analysis"] = [(ROB1.domains[0], "high")]
+    fig = forest_plot(res, rob=rob, rob_domains=ROB1.domains)
+    texts = [t.get_text() for t in _texts(fig)]
+    letters = list("ABCDEFG")
+    assert "Risk of Bias" in texts and "Risk of bias legend" in texts
+    for letter, domain in zip(letters, ROB1.domains, strict=True):
+        assert texts.count(letter) == 1 and f"({letter})" in texts and domain in texts
+    # one circle per judgement of a shown study (none for subtotals, totals, blanks)
+    circles = list(_rob_circles(fig))
+    assert len(circles) == 7 * 7 - 1
+    risks = [c.get_gid().split(":")[1] for c in circles]
+    assert risks.count("high") == 1 and risks.count("unclear") == 1
+    from metareview.figures._style import COLORS
+
+    for c, risk in zip(circles, risks, strict=True):
+        assert to_hex(c.get_facecolor()) == COLORS[risk].lower()
+    glyphs = [t for t in _texts(fig) if t.get_gid() == "rob-glyph"]
+    assert sorted(t.get_text() for t in glyphs) == sorted(
+        {"low": "+", "unclear": "?", "high": "\u2212"}[r] for r in risks
+    )
+    assert {to_hex(t.get_color()) for t in glyphs if t.get_text() == "?"} == {"#000000"}
+    assert {to_hex(t.get_color()) for t in glyphs if t.get_text() != "?"} == {"#ffffff"}
+    # the columns sit right of the plot, in the rows of the studies
+    plot = fig.axes[1].get_window_extent()
+    assert all(c.get_window_extent().x0 > plot.x1 for c in circles)
+    assert all(plot.y0 < c.get_window_extent().y0 < plot.y1 for c in circles)
+    # the domains to draw and their order
+    fig = forest_plot(res, rob=rob, rob_domains=[ROB1.domains[2], "Funding"])
+    texts = [t.get_text() for t in _texts(fig)]
+    assert "C" not in texts and "(B)" in texts and "Funding" in texts
+    assert len(list(_rob_circles(fig))) == 7  # "Funding": blank everywhere
+    fig = forest_plot(res, rob={"MRC-1": [("Other bias", "unclear")]})
+    assert [t.get_text() for t in _texts(fig) if t.get_gid() == "rob-legend"] == [
+        "Risk of bias legend",
+        "(A)",
+        "Other bias",
+    ]
+    # without rob: no columns, no legend
+    texts = [t.get_text() for t in _texts(forest_plot(res))]
+    assert "Risk of Bias" not in texts and "Risk of bias legend" not in texts
+
+
+def test_rob_errors() -> None:
+    res = aspirin()
+    with pytest.raises(ValueError, match="not one of"):
+        forest_plot(res, rob={"CDP": [("Other bias", "Low risk")]})
+    with pytest.raises(ValueError, match="both"):
+        forest_plot(res, rob={"CDP": [("Other bias", "low"), ("Other bias", "high")]})
+    with pytest.raises(ValueError, match="duplicates"):
+        forest_plot(res, rob={}, rob_domains=["Other bias", "Other bias"])
+    with pytest.raises(ValueError, match="needs rob"):
+        forest_plot(res, rob_domains=["Other bias"])
+
+
+def test_rob_wraps_long_domains() -> None:
+    res = aspirin()
+    long = "Blinding of participants and personnel (performance bias) " * 4
+    fig = forest_plot(res, rob={"CDP": [(long.strip(), "high")]})
+    width = fig.get_size_inches()[0]
+    assert width == pytest.approx(
+        forest_plot(res, rob={"CDP": [("x", "high")]}).get_size_inches()[0]
+    )
+    assert sum(t.get_gid() == "rob-legend" for t in _texts(fig)) > 3
+    assert _overlaps(fig) == []
+
+
 # ------------------------------------------------------------------ visual regression
 IMAGES = {
     "aspirin_or_fixed": lambda: forest_plot(aspirin("fixed")),
     "subgroups_rr_random": lambda: forest_plot(subgroups(), title="Aspirin by era"),
+    # risk of bias MADE UP for this test (see made_up_rob), labelled so in the title
+    "aspirin_or_fixed_rob": lambda: forest_plot(
+        aspirin("fixed"),
+        title="Aspirin (risk of bias made up for this test)",
+        rob=made_up_rob(aspirin("fixed"), ROB1.domains),
+        rob_domains=ROB1.domains,
+    ),
 }
 
 

@@ -111,14 +111,9 @@ def run_figure(kind: str, directory: Path, output: Path, outcome: str | None,
         o = chosen[0]
         assert o.result is not None
         if kind == "forest":
-            from metareview.figures.forest import forest_plot
+            from metareview.report import _forest
 
-            fig = forest_plot(
-                o.result,
-                favours=(o.outcome.favours_exp or "Favours experimental",
-                         o.outcome.favours_ctrl or "Favours control"),
-                prediction=o.spec.prediction != "none",
-            )  # fmt: skip
+            fig = _forest(o, review)
         elif kind in ("funnel", "contour-funnel"):
             from metareview.figures.funnel import funnel_plot
 

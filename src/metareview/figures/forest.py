@@ -2,8 +2,9 @@
 
 Columns, left to right: Study or Subgroup | experimental arm (Events, Total for
 dichotomous data; Mean, SD, Total for continuous data) | control arm | Weight | effect
-with its CI | the plot.  Generic inverse-variance data show the entered estimate and SE
-instead of the arms; O - E data show O-E and Variance.
+with its CI | the plot | (optionally) one risk-of-bias column per domain.  Generic
+inverse-variance data show the entered estimate and SE instead of the arms; O - E data
+show O-E and Variance.
 
 The layout is computed in inches: every text is measured with the renderer, study names
 and summary lines wrap to their column, and each text line takes a fixed height, so the
@@ -15,7 +16,7 @@ matplotlib is imported inside :func:`forest_plot`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,12 @@ LOG_TICKS = {
     1000.0: (0.001, 0.1, 1.0, 10.0, 1000.0),
 }
 LOG_CANDIDATES = (0.001, 0.01, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
+ROB_COL_W = 0.19  # minimum width of one risk-of-bias column, inches
+ROB_RADIUS = 0.066  # radius of a risk-of-bias circle, inches
+ROB_RISKS = ("low", "unclear", "high")
+ROB_GLYPHS = {"low": "+", "unclear": "?", "high": "\u2212"}  # U+2212 minus sign
+ROB_HEAD = "Risk of Bias"
+ROB_LEGEND = "Risk of bias legend"
 
 
 # ----------------------------------------------------------------------- row model
@@ -67,6 +74,7 @@ class _Row:
     lines: list[str] = field(default_factory=list)
     height: float = LINE_H
     gid: str = ""
+    study: str | None = None  # the study id of a study row (risk-of-bias lookup)
 
 
 @dataclass
@@ -96,6 +104,47 @@ def _tick_label(t: float) -> str:
 
 def _pct(level: float) -> str:
     return f"{round(level * 100, 6):g}"
+
+
+def _letter(i: int) -> str:
+    """Column header of the i-th risk-of-bias domain: A, B, ..., Z, AA, AB, ..."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(ord("A") + r) + out
+    return out
+
+
+def _rob_table(
+    rob: Mapping[str, Sequence[tuple[str, str]]] | None, rob_domains: Sequence[str] | None
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The domains to draw and ``{study: {domain: risk}}``, checked."""
+    if rob is None:
+        if rob_domains is not None:
+            raise ValueError("rob_domains needs rob (the judgements per study)")
+        return [], {}
+    table: dict[str, dict[str, str]] = {}
+    for study, judgements in rob.items():
+        cells = table.setdefault(study, {})
+        for domain, risk in judgements:
+            if risk not in ROB_RISKS:
+                raise ValueError(
+                    f"risk of bias of {study!r}, {domain!r}: {risk!r} is not one of "
+                    f"{ROB_RISKS} (map judgements with RobTool.risk)"
+                )
+            if cells.get(domain, risk) != risk:
+                raise ValueError(
+                    f"risk of bias of {study!r}, {domain!r}: both {cells[domain]!r} and {risk!r}"
+                )
+            cells[domain] = risk
+    if rob_domains is None:
+        domains = list(dict.fromkeys(d for cells in table.values() for d in cells))
+    else:
+        domains = list(rob_domains)
+        if len(set(domains)) != len(domains):
+            raise ValueError(f"rob_domains has duplicates: {domains!r}")
+    return domains, table
 
 
 # ----------------------------------------------------------------------- columns
@@ -191,6 +240,8 @@ def forest_plot(
     sort: str | None = None,
     title: str | None = None,
     xlim: tuple[float, float] | None = None,
+    rob: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    rob_domains: Sequence[str] | None = None,
 ) -> Figure:
     """A forest plot of ``result`` in RevMan 5's layout.
 
@@ -212,6 +263,16 @@ def forest_plot(
         Axis limits on the display scale (ratios: positive).  By default symmetric
         limits as RevMan chooses them (0.5-2, 0.2-5, 0.1-10, 0.01-100, ... or ±L);
         confidence intervals beyond them end in arrows.
+    rob
+        Risk of bias, as RevMan 5 draws it: for each study id (``StudyResult.study``)
+        its ``(domain, risk)`` pairs, risk ``"low"``, ``"unclear"`` or ``"high"`` (map a
+        tool's judgements with :meth:`~metareview.review.model.RobTool.risk`).  Adds one
+        column per domain at the right, headed A, B, C, ... and explained in a legend
+        under the plot; each study gets a circle coloured by risk with "+", "?" or "−".
+        Missing judgements stay blank; subtotal and total rows get nothing.
+    rob_domains
+        The domains to draw, in order (others in ``rob`` are left out).  By default
+        every domain of ``rob`` in the order first met.
 
     Returns
     -------
@@ -229,8 +290,9 @@ def forest_plot(
             raise ValueError(f"xlim must be two finite numbers, low < high; got {xlim!r}")
         if spec.ratio and lo_x <= 0:
             raise ValueError(f"xlim of a ratio measure must be positive; got {xlim!r}")
+    domains, rob_table = _rob_table(rob, rob_domains)
     with matplotlib.rc_context(rc()):
-        return _build(result, favours, prediction, sort, title, xlim)
+        return _build(result, favours, prediction, sort, title, xlim, domains, rob_table)
 
 
 def _sorted(studies: Sequence[StudyResult], sort: str | None) -> list[StudyResult]:
@@ -262,7 +324,7 @@ def _rows(result: MetaAnalysisResult, prediction: bool, sort: str | None) -> lis
         if r.estimable and w <= 0 and math.isfinite(r.se) and r.se > 0:
             w = 1.0 / r.se**2  # totals hidden: squares by inverse variance
         mark = ("square", r.estimate, r.ci_low, r.ci_high, w) if r.estimable else None
-        return _Row("study", r.study, cells, mark=mark, gid="effect")
+        return _Row("study", r.study, cells, mark=mark, gid="effect", study=r.study)
 
     def pooled_rows(g: PooledResult, label: str, kind: str) -> list[_Row]:
         cells: dict[str, str] = {}
@@ -356,10 +418,12 @@ def _build(
     sort: str | None,
     title: str | None,
     xlim: tuple[float, float] | None,
+    rob_domains: Sequence[str] = (),
+    rob: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.font_manager import FontProperties
-    from matplotlib.patches import Polygon
+    from matplotlib.patches import Circle, Polygon
 
     spec = result.spec
     ratio = spec.ratio
@@ -446,6 +510,15 @@ def _build(
     tick_half = [width(_tick_label(t)) / 2 for t in ticks]
     right_edge = max(plot_x + plot_w + (tick_half[-1] if ticks else 0.0), fav_right_x1)
 
+    # risk-of-bias columns right of the plot (beside the rows; the axis is below them)
+    letters = [_letter(i) for i in range(len(rob_domains))]
+    rob_x = plot_x + plot_w + GAP
+    rob_w = 0.0
+    if letters:
+        rob_w = max([ROB_COL_W, 2 * ROB_RADIUS + 0.04] + [width(s, True) + 0.05 for s in letters])
+        rob_w = max(rob_w, width(ROB_HEAD, True) / len(letters))
+        right_edge = max(right_edge, rob_x + rob_w * len(letters))
+
     # --- wrap labels
     span_w = plot_x - study_x - max(GAP, (tick_half[0] if ticks else 0.0) + GAP / 2)
     for r in rows:
@@ -488,6 +561,20 @@ def _build(
     height = max(y, fav_bottom) + MARGIN
     fig_w = max(right_edge, max((study_x + width(ln) for r in rows for ln in r.lines), default=0))
     fig_w += MARGIN
+
+    # risk-of-bias legend under everything: "(A) domain", the domain wrapped beside "(A)"
+    legend: list[tuple[float, str, list[str]]] = []
+    legend_y = height - MARGIN + LINE_H * 0.5
+    tag_w = 0.0
+    if letters:
+        tag_w = max(width(f"({s})") for s in letters) + width(" ")
+        text_w = max(fig_w - MARGIN - study_x - tag_w, 1.0)
+        y_leg = legend_y + LINE_H
+        for s, domain in zip(letters, rob_domains, strict=True):
+            lines = _wrap(domain, text_w, width)
+            legend.append((y_leg, f"({s})", lines))
+            y_leg += LINE_H * len(lines)
+        height = y_leg + MARGIN
     fig.set_size_inches(fig_w, height)
 
     # --- text layer: one axes over the whole figure, data units = inches from top-left
@@ -536,6 +623,38 @@ def _build(
         for c in cols:
             if c.key in r.cells:
                 put_cell(c, mid + base, r.cells[c.key], r.bold, r.gid if c is effect else "")
+
+    # --- risk of bias
+    if letters:
+        glyph_font = FontProperties(family="DejaVu Sans", size=FONT_SIZE - 1, weight="bold")
+        centres = [rob_x + rob_w * (i + 0.5) for i in range(len(letters))]
+        put(rob_x + rob_w * len(letters) / 2, head1_y + base, ROB_HEAD, ha="center", bold=True)
+        for cx, s in zip(centres, letters, strict=True):
+            put(cx, head2_y + base, s, ha="center", bold=True)
+        for r, top in zip(rows, tops, strict=True):
+            cells = (rob or {}).get(r.study or "") if r.kind == "study" else None
+            if not cells:
+                continue
+            mid = top + r.height / 2
+            for cx, domain in zip(centres, rob_domains, strict=True):
+                risk = cells.get(domain)
+                if risk is None:
+                    continue
+                tax.add_patch(
+                    Circle((cx, mid), ROB_RADIUS, facecolor=COLORS[risk], edgecolor="none",
+                           gid=f"rob:{risk}")
+                )  # fmt: skip
+                t = tax.text(
+                    cx, mid, ROB_GLYPHS[risk], ha="center", va="center_baseline",
+                    fontproperties=glyph_font, color="black" if risk == "unclear" else "white",
+                    parse_math=False, gid="rob-glyph",
+                )  # fmt: skip
+                t.set_clip_on(False)
+        put(study_x, legend_y + LINE_H / 2 + base, ROB_LEGEND, bold=True, gid="rob-legend")
+        for y_leg, tag, lines in legend:
+            put(study_x, y_leg + LINE_H / 2 + base, tag, gid="rob-legend")
+            for k, ln in enumerate(lines):
+                put(study_x + tag_w, y_leg + LINE_H * (k + 0.5) + base, ln, gid="rob-legend")
 
     # --- the plot
     pax: Axes = fig.add_axes(

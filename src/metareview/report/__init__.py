@@ -275,7 +275,39 @@ def view(results: ReviewResults) -> dict[str, Any]:
     }
 
 
-def _forest(o: OutcomeResult) -> Any:
+#: forest plots show RevMan's three risk-of-bias colours
+_FOREST_RISK = {"low": "low", "some": "unclear", "unclear": "unclear", "high": "high",
+                "critical": "high"}  # fmt: skip
+
+
+def _forest_rob(
+    o: OutcomeResult, review: Any
+) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
+    """Risk-of-bias columns for a forest plot: the first tool with judgements of the
+    outcome's studies (outcome-level judgements of this outcome win over study-level)."""
+    if o.result is None or not review.rob:
+        return {}, []
+    studies = {r.study for r in o.result.studies}
+    for name in dict.fromkeys(j.tool for j in review.rob):
+        tool = review.meta.rob_tool(name)
+        if tool is None:
+            continue
+        rows = [j for j in review.rob if j.tool == name and j.study in studies
+                and j.outcome in ("", o.outcome.id)]  # fmt: skip
+        if not rows:
+            continue
+        cells: dict[tuple[str, str], str] = {}
+        for j in sorted(rows, key=lambda r: r.outcome != ""):  # outcome-level last: wins
+            cells[(j.study, j.domain)] = _FOREST_RISK[tool.risk(j.judgement)]
+        rob: dict[str, list[tuple[str, str]]] = {}
+        for (study, domain), risk in cells.items():
+            rob.setdefault(study, []).append((domain, risk))
+        used = {d for _, d in cells}
+        return rob, [d for d in tool.domains if d in used]
+    return {}, []
+
+
+def _forest(o: OutcomeResult, review: Any = None) -> Any:
     """The outcome's forest plot (a matplotlib Figure), or None without per-study data."""
     if o.result is None:
         return None
@@ -285,7 +317,11 @@ def _forest(o: OutcomeResult) -> Any:
         o.outcome.favours_exp or "Favours experimental",
         o.outcome.favours_ctrl or "Favours control",
     )
-    return forest_plot(o.result, favours=favours, prediction=o.spec.prediction != "none")
+    rob, domains = _forest_rob(o, review) if review is not None else ({}, [])
+    return forest_plot(
+        o.result, favours=favours, prediction=o.spec.prediction != "none",
+        rob=rob or None, rob_domains=domains or None,
+    )  # fmt: skip
 
 
 def figures(results: ReviewResults) -> dict[str, Any]:
@@ -297,7 +333,7 @@ def figures(results: ReviewResults) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for o in results.outcomes:
-        fig = _forest(o)
+        fig = _forest(o, results.review)
         if fig is None:
             continue
         out[f"forest:{o.outcome.id}"] = fig
