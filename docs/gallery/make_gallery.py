@@ -54,8 +54,11 @@ def main() -> None:
     aspirin = mr.build(mr.load(ROOT / "examples" / "aspirin-fleiss1993"))
     death = next(o for o in aspirin.outcomes if o.outcome.id == "cmp-001-01")
     assert death.result is not None
-    add("forest_dich", "Forest plot, dichotomous (M-H, fixed)",
-        "Fleiss 1993, aspirin after myocardial infarction.", forest_plot(death.result))  # fmt: skip
+    from metareview.report import _forest
+
+    add("forest_dich", "Forest plot, dichotomous (M-H, fixed), with risk-of-bias columns",
+        "Fleiss 1993, aspirin after myocardial infarction (as `metareview report` draws it).",
+        _forest(death, aspirin.review))  # fmt: skip
     mental = next(o for o in aspirin.outcomes if o.outcome.id == "cmp-001-02")
     assert mental.result is not None
     add("forest_cont", "Forest plot, continuous (SMD)",
