@@ -135,7 +135,9 @@ _YEAR_COLUMN: Final = "revman_year"
 _GROUP_COLUMN: Final = "outcome_group"
 _SCALE: Final = 100.0  # RevMan's default forest-plot scale
 _RESULTS: Final = {"YES": "low", "NO": "high", "UNKNOWN": "unclear"}
-_RISK_TO_RESULT: Final = {"low": "YES", "high": "NO", "unclear": "UNKNOWN"}
+_RISK_TO_RESULT: Final = {
+    "low": "YES", "high": "NO", "unclear": "UNKNOWN", "some": "UNKNOWN", "critical": "NO",
+}  # fmt: skip
 _LEGACY_BLINDING: Final = "Blinding (performance bias and detection bias)"
 #: RevMan 5.1+ risk-of-bias items: RoB 1 domain -> (item name, level, description)
 _ROB1_ITEMS: Final = {
@@ -916,6 +918,7 @@ class _Exporter:
         self.study_ids: dict[str, str] = {}
         self.order = 0
         self.outcome_rm_ids: dict[str, str] = {}
+        self.noted: set[str] = set()
 
     def note(self, where: str, message: str) -> None:
         self.notices.append(Notice(where, message))
@@ -1088,6 +1091,20 @@ class _Exporter:
                 attrs["REF_IDS"] = " ".join(refs)
             _el(_el(item, "QUALITY_ITEM_DATA_ENTRY_GROUP", attrs), "NAME", text=gname)
         data = _el(item, "QUALITY_ITEM_DATA")
+        graded_levels = {tool.risk(x) for x in tool.judgements}
+        graded = len(tool.judgements) > len(graded_levels) or bool(
+            graded_levels - {"low", "high", "unclear"}
+        )
+        if graded:
+            key = f"rob-levels:{tool.name}"
+            if key not in self.noted:
+                self.noted.add(key)
+                self.note(
+                    "risk_of_bias.csv",
+                    f"tool {tool.name!r} has more judgement levels than RevMan 5's three; "
+                    "exported as low/high/unclear risk with the judgement kept in the support "
+                    "text",
+                )
         for (_, group_name), j in entries.items():
             risk = tool.risk(j.judgement)
             if j.judgement not in tool.judgements:
@@ -1098,7 +1115,10 @@ class _Exporter:
             if group_name is not None:
                 attrs["GROUP_ID"] = group_ids[group_name]
             entry_elem = _el(data, "QUALITY_ITEM_DATA_ENTRY", attrs)
-            _paragraphs(entry_elem, "DESCRIPTION", j.support)
+            support = j.support
+            if graded:  # RevMan has three levels: keep the tool's own judgement in the text
+                support = f"{j.judgement}: {j.support}" if j.support else j.judgement
+            _paragraphs(entry_elem, "DESCRIPTION", support)
 
     def _group(self, j: RobJudgement) -> tuple[str, str] | None:
         """(outcome group name, RevMan outcome id or '') of an outcome-level judgement."""
