@@ -282,9 +282,10 @@ def prepare(
                     problems.append(
                         Problem(
                             f"{label} of 0 gives this study no usable weight",
-                            f"check {col} against the study report; if it really is 0, pass "
-                            "allow_not_estimable=True (CLI: --allow-not-estimable) to keep the "
-                            "row as 'Not estimable', as RevMan does",
+                            f"check {col} against the study report; if it really is 0, keep the "
+                            "row as 'Not estimable', as RevMan does: allow_not_estimable=True "
+                            "(CLI --allow-not-estimable; review.toml: allow_not_estimable = true "
+                            "on the outcome)",
                             **at(int(i), col, v[i]),
                         )
                     )
