@@ -138,6 +138,14 @@ def _outcome_view(o: OutcomeResult, footnotes: dict[tuple[str, str], str]) -> di
     return d
 
 
+def _heading(column: str) -> str:
+    """A column name as a table heading: 'n_randomised' -> 'N randomised', 'id' -> 'Study'."""
+    if column == "id":
+        return "Study"
+    text = column.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def _rob_label(judgement: str, risk: str, tool: str) -> str:
     """RoB 1 cells show + / − / ?; other tools the initials of the judgement (e.g. 'PY'
     for 'probably yes'), so that graded answers stay visible."""
@@ -259,7 +267,7 @@ def view(results: ReviewResults) -> dict[str, Any]:
         },
         "prisma": prisma_rows,
         "prisma_excluded": excluded,
-        "characteristics": {"header": char_header, "rows": char_rows},
+        "characteristics": {"header": [_heading(h) for h in char_header], "rows": char_rows},
         "rob": rob_tables,
         "comparisons": comparisons,
         "methods": results.methods,
