@@ -509,3 +509,21 @@ def export_revman(
     from metareview.cli.commands import run_export_revman
 
     raise typer.Exit(run_export_revman(directory, file, force=force, encoding=encoding))
+
+
+@app.command("audit")
+def audit_review(
+    directory: Annotated[Path, typer.Argument(help="The review folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check a review's printed results for internal consistency.
+
+    Estimate inside its CI, CI symmetry, P value vs estimate and CI, I² vs Q, totals and
+    numbers of studies, the same result printed differently in two places, GRADE certainty
+    vs the domain ratings, absolute effects vs comparator risk.  Findings are grouped by
+    severity (error, warning, note).  Exits 0 whatever the findings (they are not errors
+    of the tool); 1 only when the review folder is invalid.
+    """
+    from metareview.cli.audit import run_audit
+
+    raise typer.Exit(run_audit(directory, as_json=as_json))
