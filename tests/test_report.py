@@ -160,7 +160,7 @@ def test_html_in_a_real_browser(tmp_path: Path) -> None:
 SECTIONS = (
     "Summary of findings", "Review question", "Study selection (PRISMA 2020 counts)",
     "Characteristics of included studies", "Risk of bias", "Analyses",
-    "Methods of synthesis", "PRISMA 2020 checklist",
+    "Methods of synthesis", "Audit of reported results", "PRISMA 2020 checklist",
 )  # fmt: skip
 
 
@@ -195,6 +195,8 @@ def test_example_report_in_a_real_browser(name: str, tmp_path: Path) -> None:
         # the seed publishes no per-study data: the report says so and shows what it reports
         assert "Per-study data are not reported" in text
         assert "-2.14 [-2.65, -1.63]" in text and "Table 4" in text
+        # the audit finds the paper's P of 0.0007 for RR 4.94 [2.76, 8.84] (Table 4)
+        assert "P printed as 0.0007" in text
     else:
         assert "Test for overall effect" in text
 

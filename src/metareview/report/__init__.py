@@ -138,6 +138,13 @@ def _outcome_view(o: OutcomeResult, footnotes: dict[tuple[str, str], str]) -> di
     return d
 
 
+def _audit(results: ReviewResults) -> list[Any]:
+    """The consistency audit of the review's reported and computed results."""
+    from metareview.audit import audit
+
+    return audit(results.review, results)
+
+
 def _heading(column: str) -> str:
     """A column name as a table heading: 'n_randomised' -> 'N randomised', 'id' -> 'Study'."""
     if column == "id":
@@ -280,6 +287,7 @@ def view(results: ReviewResults) -> dict[str, Any]:
         ],
         "warnings": list(results.warnings),
         "n_studies": len(rv.studies),
+        "audit": [f.to_dict() for f in _audit(results)],
     }
 
 
@@ -422,7 +430,9 @@ def render_html(results: ReviewResults, figs: dict[str, Any] | None = None) -> s
 
 
 def render_json(results: ReviewResults) -> str:
-    return json.dumps(results.to_dict(), allow_nan=False, indent=1, default=_json_default) + "\n"
+    data = results.to_dict()
+    data["audit"] = [f.to_dict() for f in _audit(results)]
+    return json.dumps(data, allow_nan=False, indent=1, default=_json_default) + "\n"
 
 
 def _json_default(x: Any) -> Any:
@@ -498,6 +508,15 @@ def render_docx(
             doc.add_paragraph(f"{mark}: {text}" if mark else text)
     doc.add_heading("Methods", level=1)
     doc.add_paragraph(v["methods"])
+    doc.add_heading("Audit of reported results", level=1)
+    if not v["audit"]:
+        doc.add_paragraph("No inconsistencies found.")
+    for f in v["audit"]:
+        text = f"{f['severity'].upper()} [{f['check']}] {f['message']}"
+        if f["consistent_value"]:
+            text += f" Consistent: {f['consistent_value']}."
+        text += " (" + "; ".join(f["locations"]) + ")"
+        doc.add_paragraph(text)
     if v["prisma"]:
         doc.add_heading("Study selection (PRISMA 2020 counts)", level=1)
         table(["Box", "Count"], v["prisma"] + v["prisma_excluded"], "Table. PRISMA counts")
