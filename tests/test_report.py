@@ -185,6 +185,8 @@ def test_example_report_in_a_real_browser(name: str, tmp_path: Path) -> None:
         assert study.id in text, study.id
     html = (tmp_path / "report.html").read_text()
     assert html.count("<table") >= 4
+    # both examples show a Summary of Findings table and the GRADE evidence profile
+    assert "GRADE evidence profile" in text and ("LOW" in text or "HIGH" in text)
     # figures inline as SVG in the HTML and as pictures in the DOCX
     from docx import Document
 
@@ -197,6 +199,9 @@ def test_example_report_in_a_real_browser(name: str, tmp_path: Path) -> None:
         assert "-2.14 [-2.65, -1.63]" in text and "Table 4" in text
         # the audit finds the paper's P of 0.0007 for RR 4.94 [2.76, 8.84] (Table 4)
         assert "P printed as 0.0007" in text
+        # Table 4 reproduced from the encoded judgements; where the printed certainty does
+        # not follow from them, both are shown (2 weeks: ratings give LOW, printed very low)
+        assert "printed: very low" in text and "⨁⨁◯◯ LOW" in text
     else:
         assert "Test for overall effect" in text
 

@@ -138,6 +138,12 @@ def _outcome_view(o: OutcomeResult, footnotes: dict[tuple[str, str], str]) -> di
     return d
 
 
+def _profiles(results: ReviewResults) -> list[dict[str, Any]]:
+    from metareview.report.grading import profiles
+
+    return profiles(results)
+
+
 def _audit(results: ReviewResults) -> list[Any]:
     """The consistency audit of the review's reported and computed results."""
     from metareview.audit import audit
@@ -288,6 +294,7 @@ def view(results: ReviewResults) -> dict[str, Any]:
         "warnings": list(results.warnings),
         "n_studies": len(rv.studies),
         "audit": [f.to_dict() for f in _audit(results)],
+        "profiles": _profiles(results),
     }
 
 
@@ -501,11 +508,25 @@ def render_docx(
             for cell, text in zip(cells, row, strict=False):
                 cell.text = str(text)
 
-    if v["sof"]:
+    if v["profiles"]:
         doc.add_heading("Summary of findings", level=1)
-        table(v["sof_header"], v["sof"], "Table. Certainty of the evidence (GRADE)")
-        for mark, text in v["sof_notes"]:
-            doc.add_paragraph(f"{mark}: {text}" if mark else text)
+        table(
+            ["Outcome", "Participants (studies)", "Relative effect (95% CI)",
+             "Anticipated absolute effects", "Certainty", "Source"],
+            [[p["outcome"], p["participants"], p["relative"], p["anticipated"],
+              p["certainty"] + (f" (printed: {p['recorded']})" if p["agrees"] is False else ""),
+              p["source"]] for p in v["profiles"]],
+            "Table. Summary of findings",
+        )  # fmt: skip
+        table(
+            ["Outcome", "Risk of bias", "Inconsistency", "Indirectness", "Imprecision",
+             "Publication bias", "Certainty"],
+            [[p["outcome"], *p["ratings"].values(), p["certainty"]] for p in v["profiles"]],
+            "Table. GRADE evidence profile",
+        )  # fmt: skip
+        for p in v["profiles"]:
+            for domain, note in p["notes"].items():
+                doc.add_paragraph(f"{p['outcome']}, {domain.replace('_', ' ')}: {note}")
     doc.add_heading("Methods", level=1)
     doc.add_paragraph(v["methods"])
     doc.add_heading("Audit of reported results", level=1)

@@ -1,0 +1,138 @@
+"""Evidence profiles for the report: the review's recorded GRADE judgements, or ratings
+suggested from the data (``metareview.grade``) where none are recorded."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from metareview.review.build import OutcomeResult, ReviewResults
+
+DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+
+
+def _suggested(o: OutcomeResult, results: ReviewResults) -> Any:
+    """An evidence profile suggested from the data of one computed outcome."""
+    from metareview import grade
+
+    res = o.result
+    assert res is not None
+    overall = res.overall
+    review = results.review
+    ratings: dict[str, Any] = {}
+    # risk of bias: share of weight from studies at high risk (worst domain per study)
+    weights = {s.study: s.weight for s in res.studies if s.estimable}
+    risk: dict[str, list[str]] = {}
+    for j in review.rob:
+        tool = review.meta.rob_tool(j.tool)
+        if tool is not None and j.study in weights and j.outcome in ("", o.outcome.id):
+            risk.setdefault(j.study, []).append(tool.risk(j.judgement))
+    if risk:
+        ratings["risk_of_bias"] = grade.suggest_risk_of_bias(
+            weights, {s: grade.overall_risk(r) for s, r in risk.items()}
+        )
+    else:
+        ratings["risk_of_bias"] = grade.Rating(
+            "risk_of_bias", "not serious",
+            footnote="no risk-of-bias judgements recorded for these studies: not assessed",
+        )  # fmt: skip
+    ratings["inconsistency"] = grade.suggest_inconsistency(res)
+    ratings["indirectness"] = grade.Rating(
+        "indirectness", "not serious",
+        footnote="indirectness is the authors' judgement and is not recorded yet "
+        "(counted as not serious)",
+    )  # fmt: skip
+    ratings["imprecision"] = grade.suggest_imprecision(res)
+    egger_p = None
+    if overall.k >= 10:
+        from metareview.stats import bias
+
+        y = [s.theta for s in res.studies if s.estimable]
+        v = [s.se**2 for s in res.studies if s.estimable]
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            egger_p = bias.egger(y, v).p
+    ratings["publication_bias"] = grade.suggest_publication_bias(overall.k, egger_p)
+    participants = overall.n_exp + overall.n_ctrl
+    relative = ""
+    anticipated: tuple[Any, ...] = ()
+    spec = res.spec
+    if spec.data_type == "dich" and math.isfinite(overall.estimate):
+        relative = grade.relative_effect_text(
+            spec.measure, overall.estimate, overall.ci_low, overall.ci_high
+        )
+        if overall.events_ctrl is not None and overall.n_ctrl:
+            cr = overall.events_ctrl / overall.n_ctrl
+            eff = grade.absolute_effect(
+                spec.measure, overall.estimate, overall.ci_low, overall.ci_high, cr
+            )
+            anticipated = (
+                grade.Anticipated(eff.control_text(), eff.difference_text(), "study population"),
+            )
+    elif spec.data_type == "cont" and math.isfinite(overall.estimate):
+        relative = grade.continuous_effect_text(
+            spec.measure, overall.estimate, overall.ci_low, overall.ci_high
+        )
+    return grade.EvidenceProfileRow(
+        outcome=o.outcome.name,
+        ratings=ratings,
+        participants=int(participants) if math.isfinite(participants) else None,
+        studies=overall.studies,
+        relative_effect=relative,
+        anticipated=anticipated,
+    )
+
+
+def profiles(results: ReviewResults) -> list[dict[str, Any]]:
+    """One dict per evidence-profile row: recorded ones first, then suggested ones."""
+    from metareview import grade
+
+    meta = results.review.meta
+    extra = meta.model_extra or {}
+    recorded = extra.get("grade", {}) if isinstance(extra.get("grade"), dict) else {}
+    names = {oc.id: oc.name for _, oc in meta.outcomes()}
+    rows: list[dict[str, Any]] = []
+    done: set[str] = set()
+    for entry in recorded.get("outcomes", []) if isinstance(recorded, dict) else []:
+        if not isinstance(entry, dict):
+            continue
+        row = grade.from_recorded(entry, recorded.get("footnotes"))
+        d = _row(row, "recorded")
+        oid = str(entry.get("outcome", ""))
+        label = names.get(oid, oid)
+        if entry.get("subgroup"):
+            label += f" ({entry['subgroup']})"
+        d["outcome"] = label
+        rows.append(d)
+        done.add(oid)
+    for o in results.outcomes:
+        if o.result is not None and o.outcome.id not in done and o.result.overall.k >= 1:
+            rows.append(_row(_suggested(o, results), "suggested from the data"))
+    return rows
+
+
+def _row(row: Any, source: str) -> dict[str, Any]:
+    sof = row.summary_of_findings()
+    ratings = {
+        d: (row.ratings[d].level if d in row.ratings else "") for d in DOMAINS
+    }  # fmt: skip
+    notes = {
+        d: row.ratings[d].footnote for d in DOMAINS if d in row.ratings and row.ratings[d].footnote
+    }
+    recorded = row.recorded_certainty
+    return {
+        "outcome": row.outcome,
+        "source": source,
+        "participants": sof.participants_text,
+        "ratings": ratings,
+        "notes": notes,
+        "certainty": sof.certainty.label,
+        "recorded": "" if recorded is None else recorded.level,
+        "agrees": row.agrees_with_recorded,
+        "relative": sof.relative_effect,
+        "anticipated": "; ".join(
+            f"{a.control} → {a.intervention}".strip(" →") for a in sof.anticipated
+        ),
+    }
