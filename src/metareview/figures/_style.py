@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["COLORS", "FONT_SIZE", "new_figure", "rc", "save", "to_svg"]
+__all__ = ["COLORS", "FONT_SIZE", "new_figure", "rc", "save", "styled", "to_svg"]
 
 #: body text size in points (journals print figures at 7-9 pt)
 FONT_SIZE = 8.0
@@ -48,6 +48,13 @@ def rc() -> Any:  # a dict of rcParams (typed loosely: matplotlib types its keys
         "svg.hashsalt": "metareview",  # stable element ids: the same figure, the same file
         "figure.dpi": 100,
     }
+
+
+def styled() -> Any:
+    """``matplotlib.rc_context`` with the shared style (use as ``with styled(): ...``)."""
+    import matplotlib
+
+    return matplotlib.rc_context(rc())
 
 
 def new_figure(width_in: float, height_in: float) -> Figure:

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from metareview.analysis.format import fmt_num
-from metareview.figures._style import COLORS, FONT_SIZE, new_figure, rc
+from metareview.figures._style import COLORS, FONT_SIZE, new_figure, styled
 from metareview.figures.funnel import _abbrev, _nice_top, _ratio_ticks
 
 if TYPE_CHECKING:
@@ -54,14 +53,6 @@ KINDS = {"leave-one-out": "Omitting ", "cumulative": "+ "}
 BAUJAT_TOP = 5
 _POINT = COLORS["square"]
 _LABEL_SIZE = FONT_SIZE - 1.0
-
-
-def _rc_context() -> AbstractContextManager[Any]:
-    """``matplotlib.rc_context`` with the shared style."""
-    import matplotlib
-
-    settings: Any = rc()
-    return matplotlib.rc_context(settings)
 
 
 def _despine(ax: Axes) -> None:
@@ -222,7 +213,7 @@ def baujat_plot(x: ArrayLike, y: ArrayLike, labels: Sequence[str]) -> Figure:
     ya = np.asarray(y, dtype=float)
     if xa.shape != ya.shape or xa.ndim != 1 or len(labels) != xa.size:
         raise ValueError("x, y and labels must have one entry per study")
-    with _rc_context():
+    with styled():
         return _baujat(xa, ya, list(labels))
 
 
@@ -265,7 +256,7 @@ def galbraith_plot(result: MetaAnalysisResult, *, label_outliers: bool = True) -
     matplotlib.figure.Figure
         Points have gid ``studies``, the line ``fe-line``, the band lines ``band``.
     """
-    with _rc_context():
+    with styled():
         return _galbraith(result, label_outliers)
 
 
@@ -395,7 +386,7 @@ def labbe_plot(result: MetaAnalysisResult) -> Figure:
         Points have gid ``studies``, the diagonal ``equality``, the curve ``pooled``.
     """
     pc, pe, n = labbe_rates(result)
-    with _rc_context():
+    with styled():
         return _labbe(result, pc, pe, n)
 
 
@@ -528,7 +519,7 @@ def sensitivity_forest(
     hi = np.asarray(ci_high, dtype=float)
     if not (est.shape == lo.shape == hi.shape == (len(labels),)):
         raise ValueError("labels, estimate, ci_low and ci_high must have the same length")
-    with _rc_context():
+    with styled():
         return _sensitivity(
             list(labels), est, lo, hi, ratio, title, pooled, kind, measure, level
         )  # fmt: skip

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from metareview.figures._style import COLORS, FONT_SIZE, new_figure, rc
+from metareview.figures._style import COLORS, FONT_SIZE, new_figure, styled
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -25,14 +24,6 @@ if TYPE_CHECKING:
     from metareview.stats.bias import TrimFill
 
 __all__ = ["funnel_plot"]
-
-
-def _rc_context() -> AbstractContextManager[Any]:
-    """``matplotlib.rc_context`` with the shared style."""
-    import matplotlib
-
-    settings: Any = rc()  # a plain dict; matplotlib's stubs want literal keys
-    return matplotlib.rc_context(settings)
 
 
 #: z values of the pseudo 95% limits and of the significance contours (two-sided)
@@ -101,7 +92,7 @@ def funnel_plot(
     -------
     matplotlib.figure.Figure
     """
-    with _rc_context():
+    with styled():
         return _funnel(result, contours, trimfill, by_subgroup)
 
 

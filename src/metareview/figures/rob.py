@@ -13,10 +13,9 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from metareview.figures._style import COLORS, FONT_SIZE, new_figure, rc
+from metareview.figures._style import COLORS, FONT_SIZE, new_figure, rc, styled
 from metareview.review.model import ROB1, RobJudgement, RobTool
 
 if TYPE_CHECKING:
@@ -26,14 +25,6 @@ if TYPE_CHECKING:
     from matplotlib.patches import Rectangle
 
 __all__ = ["domain_labels", "judgement_glyphs", "rob_summary", "summary_shares", "traffic_light"]
-
-
-def _rc_context() -> AbstractContextManager[Any]:
-    """``matplotlib.rc_context`` with the shared style."""
-    import matplotlib
-
-    settings: Any = rc()  # a plain dict; matplotlib's stubs want literal keys
-    return matplotlib.rc_context(settings)
 
 
 RISKS = ("low", "unclear", "high")
@@ -132,7 +123,7 @@ def traffic_light(judgements: Sequence[RobJudgement], tool: RobTool) -> Figure:
     :func:`domain_labels`) explained in a caption under the grid; the legend on the right
     lists every judgement.  The figure size follows the number of studies and domains.
     """
-    with _rc_context():
+    with styled():
         return _traffic_light(judgements, tool)
 
 
@@ -303,7 +294,7 @@ def rob_summary(
     counts with its weight instead of 1 (studies absent from ``weights`` count 0), and
     the axis reads "of weight".  Percentages are over the studies judged on the domain.
     """
-    with _rc_context():
+    with styled():
         return _summary(judgements, tool, weights)
 
 
