@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import itertools
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,7 +47,6 @@ from metareview.stats.sensitivity import baujat, leave_one_out
 HERE = Path(__file__).parent
 REFERENCE = HERE / "figures" / "diagnostic"
 ASPIRIN = HERE.parent / "examples" / "aspirin_fleiss1993.csv"
-REGENERATE = os.environ.get("METAREVIEW_REGENERATE_FIGURES") == "1"
 MAX_MEAN_DIFF = 2.0
 DPI = 100
 STYLE: Any = rc()
@@ -307,18 +305,6 @@ def _png(fig: Figure) -> bytes:
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
 def test_matches_reference(name: str) -> None:
-    import matplotlib.image as mpimg
+    from tests.figure_compare import assert_matches_reference
 
-    data = _png(FIGURES[name]())
-    ref = REFERENCE / f"{name}.png"
-    if REGENERATE:
-        REFERENCE.mkdir(parents=True, exist_ok=True)
-        ref.write_bytes(data)
-        return
-    if not ref.exists():
-        pytest.fail(f"{ref} missing: run with METAREVIEW_REGENERATE_FIGURES=1 to create it")
-    new = mpimg.imread(io.BytesIO(data), format="png")[..., :3]
-    old = mpimg.imread(ref)[..., :3]
-    assert new.shape == old.shape, f"{name}: size {new.shape} != reference {old.shape}"
-    diff = float(np.mean(np.abs(new.astype(float) - old.astype(float)))) * 255
-    assert diff < MAX_MEAN_DIFF, f"{name}: mean pixel difference {diff:.2f} (0-255)"
+    assert_matches_reference(_png(FIGURES[name]()), REFERENCE / f"{name}.png", MAX_MEAN_DIFF)
