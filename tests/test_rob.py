@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import cast
 
 import pytest
 
@@ -79,31 +80,28 @@ def test_domain1_every_leaf(pattern: dict[str, tuple[str, ...]], expected: str) 
     _check(1, pattern, expected)
 
 
-def test_domain1_leaves_cover_every_answer_set() -> None:
-    """The six leaves partition all 5^3 answer sets of Domain 1."""
-    covered = [a for p in D1_LEAVES for a in _expand(p.values[0])]
-    keys = {tuple(sorted(a.items())) for a in covered}
-    assert len(covered) == len(keys) == 5**3
-
-
 # --- Domain 2: deviations from intended interventions (effect of assignment) -------------
 
 # Part 1 leaves (questions 2.1-2.5) -> judgement of part 1
+# "aware" (2.1 or 2.2 Y/PY/NI) as two disjoint answer groups: participants aware (or NI),
+# or participants not aware but carers / people delivering the interventions aware (or NI)
+_AWARE: list[tuple[dict[str, tuple[str, ...]], str]] = [
+    ({"2.1": YPYNI, "2.2": ANY}, "participants aware"),
+    ({"2.1": NPN, "2.2": YPYNI}, "carers aware"),
+]
+_AFTER_AWARE: list[tuple[dict[str, tuple[str, ...]], str, str]] = [
+    ({"2.3": NPN}, L, "2.3 N/PN -> Low"),
+    ({"2.3": ("NI",)}, S, "2.3 NI -> SC"),
+    ({"2.3": YPY, "2.4": NPN}, S, "2.3 Y/PY, 2.4 N/PN -> SC"),
+    ({"2.3": YPY, "2.4": YPYNI, "2.5": YPY}, S, "2.3 Y/PY, 2.4 Y/PY/NI, 2.5 Y/PY -> SC"),
+    ({"2.3": YPY, "2.4": YPYNI, "2.5": NPNNI}, H, "2.3 Y/PY, 2.4 Y/PY/NI, 2.5 N/PN/NI -> High"),
+]
 D2_PART1 = [
-    pytest.param({"2.1": NPN, "2.2": NPN}, L, id="not aware -> Low"),
-    pytest.param({"2.1": YPYNI, "2.2": ANY, "2.3": NPN}, L, id="aware, 2.3 N/PN -> Low"),
-    pytest.param({"2.1": NPN, "2.2": YPYNI, "2.3": NPN}, L, id="carers aware, 2.3 N/PN -> Low"),
-    pytest.param({"2.1": YPYNI, "2.2": ANY, "2.3": ("NI",)}, S, id="2.3 NI -> SC"),
-    pytest.param({"2.1": ("Y",), "2.2": ANY, "2.3": YPY, "2.4": NPN}, S, id="2.4 N/PN -> SC"),
-    pytest.param(
-        {"2.1": ("Y",), "2.2": ("N",), "2.3": YPY, "2.4": YPYNI, "2.5": YPY},
-        S,
-        id="2.4 Y/PY/NI, 2.5 Y/PY -> SC",
-    ),
-    pytest.param(
-        {"2.1": ("NI",), "2.2": ("N",), "2.3": YPY, "2.4": YPYNI, "2.5": NPNNI},
-        H,
-        id="2.4 Y/PY/NI, 2.5 N/PN/NI -> High",
+    pytest.param({"2.1": NPN, "2.2": NPN}, L, id="2.1, 2.2 N/PN -> Low"),
+    *(
+        pytest.param({**aware, **rest}, j, id=f"{who}, {label}")
+        for aware, who in _AWARE
+        for rest, j, label in _AFTER_AWARE
     ),
 ]
 
@@ -219,11 +217,11 @@ def test_domain4_every_leaf(pattern: dict[str, tuple[str, ...]], expected: str) 
 
 D5_LEAVES = [
     pytest.param({"5.1": ANY, "5.2": YPY, "5.3": ANY}, H, id="5.2 Y/PY -> High"),
-    pytest.param({"5.1": ANY, "5.2": ANY, "5.3": YPY}, H, id="5.3 Y/PY -> High"),
+    pytest.param({"5.1": ANY, "5.2": NPNNI, "5.3": YPY}, H, id="5.3 Y/PY -> High"),
     pytest.param({"5.1": YPY, "5.2": NPN, "5.3": NPN}, L, id="both N/PN, 5.1 Y/PY -> Low"),
     pytest.param({"5.1": NPNNI, "5.2": NPN, "5.3": NPN}, S, id="both N/PN, 5.1 N/PN/NI -> SC"),
     pytest.param({"5.1": ANY, "5.2": ("NI",), "5.3": NPNNI}, S, id="5.2 NI, 5.3 not Y -> SC"),
-    pytest.param({"5.1": ANY, "5.2": NPNNI, "5.3": ("NI",)}, S, id="5.3 NI, 5.2 not Y -> SC"),
+    pytest.param({"5.1": ANY, "5.2": NPN, "5.3": ("NI",)}, S, id="5.3 NI, 5.2 N/PN -> SC"),
 ]
 
 
@@ -236,7 +234,57 @@ def test_domain5_every_leaf(pattern: dict[str, tuple[str, ...]], expected: str) 
     _check(5, pattern, expected)
 
 
-# --- the worked example: all answers accepted in any case ---------------------------------
+# --- every valid answer set reaches exactly one leaf ---------------------------------------
+
+
+def _valid_answer_sets(domain: int) -> list[dict[str, str]]:
+    """Every complete, valid answer set of a domain (questions that do not apply left out)."""
+    out: list[dict[str, str]] = [{}]
+    for q in DOMAINS[domain].questions:
+        grown: list[dict[str, str]] = []
+        for a in out:
+            if q.applies is not None and not q.applies(
+                {**{k: "NA" for k in (x.id for x in DOMAINS[domain].questions)}, **a}
+            ):
+                grown.append(a)
+            else:
+                grown += [{**a, q.id: o} for o in q.options if o != "NA"]
+        out = grown
+    return out
+
+
+def _pattern(param: object) -> dict[str, tuple[str, ...]]:
+    """The answer-group pattern of a ``pytest.param`` leaf."""
+    return cast("dict[str, tuple[str, ...]]", param.values[0])  # type: ignore[attr-defined]
+
+
+def _leaf_sets(domain: int) -> list[dict[str, str]]:
+    leaves = {1: D1_LEAVES, 3: D3_LEAVES, 4: D4_LEAVES, 5: D5_LEAVES}
+    if domain == 2:
+        return [
+            {**a, **b}
+            for p1 in D2_PART1
+            for p2 in D2_PART2
+            for a in _expand(_pattern(p1))
+            for b in _expand(_pattern(p2))
+        ]
+    return [a for p in leaves[domain] for a in _expand(_pattern(p))]
+
+
+@pytest.mark.parametrize("domain", [1, 2, 3, 4, 5])
+def test_leaves_partition_all_answer_sets(domain: int) -> None:
+    """The leaves tested above are disjoint and together cover every valid answer set, so
+    every path of each algorithm is tested."""
+    valid = _valid_answer_sets(domain)
+    for a in valid:  # all valid: no error
+        domain_judgement(domain, a)
+    leaf = _leaf_sets(domain)
+    as_keys = [tuple(sorted(a.items())) for a in leaf]
+    assert len(as_keys) == len(set(as_keys))  # disjoint
+    assert set(as_keys) == {tuple(sorted(a.items())) for a in valid}  # exhaustive
+
+
+# --- answers are accepted in any case -----------------------------------------------------
 
 
 def test_answers_ignore_case_and_spaces() -> None:
