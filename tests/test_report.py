@@ -238,3 +238,19 @@ def test_report_survives_nan_in_checks(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["outcomes"][0]["checks"][0]["recomputed"] is not None
     assert len(files) == 4
+
+
+def test_methods_paragraph_names_the_random_effects_options() -> None:
+    review = _review()
+    review.meta.comparisons[0].outcomes[0] = (
+        review.meta.comparisons[0]
+        .outcomes[0]
+        .model_copy(
+            update={"model": "random", "tau2": "REML", "ci_method": "hksj", "prediction": "t-k1"}
+        )
+    )
+    methods = build(review).methods
+    assert "restricted maximum likelihood" in methods
+    assert "Hartung–Knapp–Sidik–Jonkman" in methods and "prediction intervals" in methods
+    assert "except the random-effects options stated above" in methods
+    assert "(its results reproduce RevMan 5)" not in methods

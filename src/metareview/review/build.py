@@ -273,11 +273,21 @@ def methods_paragraph(results: list[OutcomeResult], preset: str = "revman5") -> 
                 "Subgroups were compared with the test for subgroup differences (a Chi² test "
                 "on the subgroup estimates)."
             )
-        tool = (
-            "metareview with RevMan 5's methods (its results reproduce RevMan 5)"
-            if preset == "revman5"
-            else f"metareview (preset {preset})"
+        beyond = any(
+            r.spec.random
+            and (
+                r.spec.tau2_method != "DL" or r.spec.ci_method != "z" or r.spec.prediction != "none"
+            )
+            for r in computed
         )
+        if preset == "revman5" and not beyond:
+            tool = "metareview with RevMan 5's methods (its results reproduce RevMan 5)"
+        elif preset == "revman5":
+            tool = (
+                "metareview with RevMan 5's methods, except the random-effects options stated above"
+            )
+        else:
+            tool = f"metareview (preset {preset})"
         parts.append(f"The analyses were computed with {tool}.")
     if reported_only:
         which = "the other outcomes" if computed else "any outcome"
