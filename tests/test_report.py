@@ -254,3 +254,28 @@ def test_methods_paragraph_names_the_random_effects_options() -> None:
     assert "Hartung–Knapp–Sidik–Jonkman" in methods and "prediction intervals" in methods
     assert "except the random-effects options stated above" in methods
     assert "(its results reproduce RevMan 5)" not in methods
+
+
+def test_authors_ratings_override_suggestions_only_with_a_reason() -> None:
+    """GRADE: the author may override any suggested rating, but an override must carry a
+    reason (issue 6); indirectness is the author's call and is taken as given."""
+    from metareview.report.grading import profiles
+
+    review = _review()
+    review.meta.model_extra["grade"] = {  # type: ignore[index]
+        "outcomes": [
+            {"outcome": "death", "indirectness": "serious",
+             "indirectness_footnote": "trials from the 1970s",
+             "imprecision": "serious", "imprecision_reason": "few events in the 1980s subgroup",
+             "inconsistency": "serious"},
+        ]
+    }  # fmt: skip
+    problems: list[str] = []
+    (row,) = profiles(build(review), problems)
+    assert row["ratings"]["indirectness"] == "serious"
+    assert row["ratings"]["imprecision"] == "serious"  # overridden, with a reason
+    assert "override: few events" in row["notes"]["imprecision"]
+    # inconsistency departs from the suggestion without a reason: the suggestion is kept
+    assert row["ratings"]["inconsistency"] == "not serious"
+    assert len(problems) == 1 and "inconsistency_reason" in problems[0]
+    assert "LOW" in row["certainty"]  # high - indirectness - imprecision

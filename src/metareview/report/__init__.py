@@ -138,10 +138,10 @@ def _outcome_view(o: OutcomeResult, footnotes: dict[tuple[str, str], str]) -> di
     return d
 
 
-def _profiles(results: ReviewResults) -> list[dict[str, Any]]:
+def _profiles(results: ReviewResults, problems: list[str]) -> list[dict[str, Any]]:
     from metareview.report.grading import profiles
 
-    return profiles(results)
+    return profiles(results, problems)
 
 
 def _audit(results: ReviewResults) -> list[Any]:
@@ -250,6 +250,8 @@ def view(results: ReviewResults) -> dict[str, Any]:
             if r.footnote
         }
         comparisons[-1]["outcomes"].append(_outcome_view(o, footnotes))
+    grade_problems: list[str] = []
+    profile_rows = _profiles(results, grade_problems)
     sof = extra.get("grade", {})
     raw_rows = list(sof.get("outcomes", [])) if isinstance(sof, dict) else []
     names = {oc.id: oc.name for _, oc in meta.outcomes()}
@@ -294,7 +296,8 @@ def view(results: ReviewResults) -> dict[str, Any]:
         "warnings": list(results.warnings),
         "n_studies": len(rv.studies),
         "audit": [f.to_dict() for f in _audit(results)],
-        "profiles": _profiles(results),
+        "profiles": profile_rows,
+        "grade_problems": grade_problems,
     }
 
 

@@ -11,8 +11,47 @@ from metareview.review.build import OutcomeResult, ReviewResults
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 
 
-def _suggested(o: OutcomeResult, results: ReviewResults) -> Any:
-    """An evidence profile suggested from the data of one computed outcome."""
+def _apply_author(ratings: dict[str, Any], entry: dict[str, Any], problems: list[str]) -> None:
+    """The authors' own ratings (a ``[[grade.outcomes]]`` entry of a computed outcome).
+
+    A rating equal to the suggestion is taken as confirmed; one that departs from it must
+    give ``<domain>_reason`` (e.g. ``imprecision_reason = "..."``), otherwise the
+    suggestion is kept and the missing reason is reported.
+    """
+    from metareview import grade
+
+    for domain in DOMAINS:
+        if domain not in entry:
+            continue
+        level = grade.parse_level(str(entry[domain]), domain)
+        current = ratings.get(domain)
+        note = str(entry.get(f"{domain}_footnote", "")) or (current.footnote if current else "")
+        if current is None or not current.suggested:
+            ratings[domain] = grade.Rating(domain, level, footnote=note)
+        elif level == current.level:
+            ratings[domain] = grade.Rating(domain, level, footnote=current.footnote)
+        else:
+            reason = str(entry.get(f"{domain}_reason", "")).strip()
+            if not reason:
+                problems.append(
+                    f"{entry.get('outcome')}: {domain.replace('_', ' ')} rated {level!r} by the "
+                    f"authors, suggested {current.level!r}: give {domain}_reason in [grade]; "
+                    "the suggestion is kept"
+                )
+                continue
+            ratings[domain] = current.override(
+                level, reason, footnote=f"{note} (override: {reason})".strip()
+            )
+
+
+def _suggested(
+    o: OutcomeResult,
+    results: ReviewResults,
+    entry: dict[str, Any] | None = None,
+    problems: list[str] | None = None,
+) -> Any:
+    """An evidence profile suggested from the data of one computed outcome, with the
+    authors' ratings from ``entry`` applied (overrides need a reason)."""
     from metareview import grade
 
     res = o.result
@@ -55,6 +94,8 @@ def _suggested(o: OutcomeResult, results: ReviewResults) -> Any:
             warnings.simplefilter("ignore")
             egger_p = bias.egger(y, v).p
     ratings["publication_bias"] = grade.suggest_publication_bias(overall.k, egger_p)
+    if entry is not None:
+        _apply_author(ratings, entry, problems if problems is not None else [])
     participants = overall.n_exp + overall.n_ctrl
     relative = ""
     anticipated: tuple[Any, ...] = ()
@@ -85,8 +126,14 @@ def _suggested(o: OutcomeResult, results: ReviewResults) -> Any:
     )
 
 
-def profiles(results: ReviewResults) -> list[dict[str, Any]]:
-    """One dict per evidence-profile row: recorded ones first, then suggested ones."""
+def profiles(results: ReviewResults, problems: list[str] | None = None) -> list[dict[str, Any]]:
+    """One dict per evidence-profile row.
+
+    Outcomes with per-study data get ratings suggested from the data, with the authors'
+    ratings of their ``[[grade.outcomes]]`` entry applied; outcomes known only as reported
+    show the recorded profile (certainty recomputed from its ratings).  ``problems``
+    collects overrides without a reason.
+    """
     from metareview import grade
 
     meta = results.review.meta
@@ -95,8 +142,11 @@ def profiles(results: ReviewResults) -> list[dict[str, Any]]:
     names = {oc.id: oc.name for _, oc in meta.outcomes()}
     rows: list[dict[str, Any]] = []
     done: set[str] = set()
-    for entry in recorded.get("outcomes", []) if isinstance(recorded, dict) else []:
-        if not isinstance(entry, dict):
+    computed = {o.outcome.id: o for o in results.outcomes if o.result is not None}
+    entries = recorded.get("outcomes", []) if isinstance(recorded, dict) else []
+    by_outcome = {str(e.get("outcome", "")): e for e in entries if isinstance(e, dict)}
+    for entry in entries:
+        if not isinstance(entry, dict) or str(entry.get("outcome", "")) in computed:
             continue
         row = grade.from_recorded(entry, recorded.get("footnotes"))
         d = _row(row, "recorded")
@@ -109,7 +159,9 @@ def profiles(results: ReviewResults) -> list[dict[str, Any]]:
         done.add(oid)
     for o in results.outcomes:
         if o.result is not None and o.outcome.id not in done and o.result.overall.k >= 1:
-            rows.append(_row(_suggested(o, results), "suggested from the data"))
+            entry = by_outcome.get(o.outcome.id)
+            source = "suggested from the data" + (", with the authors' ratings" if entry else "")
+            rows.append(_row(_suggested(o, results, entry, problems), source))
     return rows
 
 
