@@ -695,3 +695,18 @@ def test_cli_validate_and_new(tmp_path: Path) -> None:
     assert mr.load(tmp_path / "fresh").meta.title == "[red]T[/red]"
     res = runner.invoke(app, ["new", str(root)])
     assert res.exit_code == 1 and "not an empty folder" in res.stderr
+
+
+def test_reported_certainty_must_be_a_grade_level(tmp_path: Path) -> None:
+    import shutil
+
+    src = Path(__file__).resolve().parents[1] / "examples" / "ketamine-neuropathic-pain"
+    folder = tmp_path / "r"
+    shutil.copytree(src, folder, ignore=shutil.ignore_patterns("_build"))
+    text = (folder / "reported_results.csv").read_text(encoding="utf-8")
+    (folder / "reported_results.csv").write_text(text.replace(",low,", ",lowish,", 1))
+    problems = [p for p in store.validate(folder) if p.is_error]
+    assert len(problems) == 1
+    (p,) = problems
+    assert "not a GRADE certainty level" in p.message and p.value == "lowish"
+    assert (p.source, p.line, p.column) == ("reported_results.csv", 9, 11)

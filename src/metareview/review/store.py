@@ -1483,6 +1483,15 @@ class _Reader:
                     f"not a subgroup of outcome {oid}",
                     f"use one of {_quoted(outcome.subgroups)} (empty = overall)",
                 )
+            certainty = row.get("certainty", "").strip()
+            if certainty and certainty.lower() not in _CERTAINTY_WORDS:
+                self.cell_problem(
+                    table,
+                    i,
+                    "certainty",
+                    "not a GRADE certainty level",
+                    "write high, moderate, low or very low (as the review prints it)",
+                )
             out.append(
                 ReportedResult(
                     outcome=oid,
@@ -1528,6 +1537,10 @@ def _show(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
+
+
+#: GRADE certainty levels accepted in reported_results.csv (any letter case)
+_CERTAINTY_WORDS = ("high", "moderate", "low", "very low")
 
 
 def _quoted(items: Iterable[str]) -> str:
