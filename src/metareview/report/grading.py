@@ -25,9 +25,9 @@ def _apply_author(ratings: dict[str, Any], entry: dict[str, Any], problems: list
             continue
         level = grade.parse_level(str(entry[domain]), domain)
         current = ratings.get(domain)
-        note = str(entry.get(f"{domain}_footnote", "")) or (current.footnote if current else "")
-        if current is None or not current.suggested:
-            ratings[domain] = grade.Rating(domain, level, footnote=note)
+        note = str(entry.get(f"{domain}_footnote", ""))
+        if current is None or not current.suggested:  # e.g. indirectness: the authors' call
+            ratings[domain] = grade.Rating(domain, level, footnote=note or "the authors' rating")
         elif level == current.level:
             ratings[domain] = grade.Rating(domain, level, footnote=current.footnote)
         else:
@@ -40,7 +40,7 @@ def _apply_author(ratings: dict[str, Any], entry: dict[str, Any], problems: list
                 )
                 continue
             ratings[domain] = current.override(
-                level, reason, footnote=f"{note} (override: {reason})".strip()
+                level, reason, footnote=f"{note or current.footnote} (override: {reason})"
             )
 
 
