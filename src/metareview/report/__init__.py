@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from metareview import __version__
-from metareview.analysis.format import fmt_ci, fmt_num, fmt_p, fmt_pct
+from metareview.analysis.format import fmt_ci
 from metareview.report.checklist import ITEMS
 from metareview.review.build import OutcomeResult, ReviewResults
 from metareview.review.model import ReportedResult
@@ -180,7 +180,6 @@ def view(results: ReviewResults) -> dict[str, Any]:
     """Everything the renderers show, as plain strings and lists."""
     rv = results.review
     meta = rv.meta
-    extra = meta.model_extra or {}
     prisma_rows: list[tuple[str, str]] = []
     excluded: list[tuple[str, str]] = []
     if meta.prisma is not None:
@@ -252,24 +251,6 @@ def view(results: ReviewResults) -> dict[str, Any]:
         comparisons[-1]["outcomes"].append(_outcome_view(o, footnotes))
     grade_problems: list[str] = []
     profile_rows = _profiles(results, grade_problems)
-    sof = extra.get("grade", {})
-    raw_rows = list(sof.get("outcomes", [])) if isinstance(sof, dict) else []
-    names = {oc.id: oc.name for _, oc in meta.outcomes()}
-    sof_keys: list[str] = []
-    for row in raw_rows:
-        for key in row:
-            if key not in sof_keys:
-                sof_keys.append(key)
-    sof_rows = [
-        [
-            names.get(str(row.get(k, "")), str(row.get(k, ""))) if k == "outcome" else
-            ("; ".join(map(str, row[k])) if isinstance(row.get(k), list) else str(row.get(k, "")))
-            for k in sof_keys
-        ]
-        for row in raw_rows
-    ]  # fmt: skip
-    sof_header = [k.replace("_", " ").capitalize() for k in sof_keys]
-    sof_notes = sof.get("footnotes", {}) if isinstance(sof, dict) else {}
     return {
         "title": meta.title,
         "authors": ", ".join(meta.authors),
@@ -286,9 +267,6 @@ def view(results: ReviewResults) -> dict[str, Any]:
         "rob": rob_tables,
         "comparisons": comparisons,
         "methods": results.methods,
-        "sof": sof_rows,
-        "sof_header": sof_header,
-        "sof_notes": _notes(sof_notes),
         "checklist": [
             {"item": i, "section": s, "topic": t, "what": w, "where": where}
             for i, s, t, w, where in ITEMS
@@ -394,20 +372,9 @@ def figure_problems(results: ReviewResults) -> list[str]:
     return check_prisma(results.review.meta.prisma)
 
 
-def _notes(raw: Any) -> list[tuple[str, str]]:
-    """Footnotes of a summary-of-findings table: a mapping, or 'a: text' strings."""
-    if isinstance(raw, dict):
-        return [(str(k), str(v)) for k, v in raw.items()]
-    if isinstance(raw, list):
-        out = []
-        for item in raw:
-            mark, sep, text = str(item).partition(":")
-            out.append((mark.strip(), text.strip()) if sep else ("", str(item)))
-        return out
-    return []
-
-
-def render_html(results: ReviewResults, figs: dict[str, Any] | None = None) -> str:
+def render_html(
+    results: ReviewResults, figs: dict[str, Any] | None = None, v: dict[str, Any] | None = None
+) -> str:
     """One self-contained HTML file (inline CSS and SVG, no scripts or network resources).
 
     ``figs`` are the report's figures when already drawn (see :func:`figures`)."""
@@ -423,7 +390,7 @@ def render_html(results: ReviewResults, figs: dict[str, Any] | None = None) -> s
 
     from metareview.figures._style import to_svg
 
-    v = view(results)
+    v = dict(view(results) if v is None else v)
     # our own SVG: matplotlib writes the numbers and the user's labels as escaped text
     drawn = figures(results) if figs is None else figs
     svgs = {key: Markup(to_svg(fig)) for key, fig in drawn.items()}
@@ -439,9 +406,9 @@ def render_html(results: ReviewResults, figs: dict[str, Any] | None = None) -> s
     return env.get_template("report.html.j2").render(v=v)
 
 
-def render_json(results: ReviewResults) -> str:
+def render_json(results: ReviewResults, v: dict[str, Any] | None = None) -> str:
     data = results.to_dict()
-    data["audit"] = [f.to_dict() for f in _audit(results)]
+    data["audit"] = (view(results) if v is None else v)["audit"]
     return json.dumps(data, allow_nan=False, indent=1, default=_json_default) + "\n"
 
 
@@ -472,14 +439,17 @@ def render_csv(results: ReviewResults) -> str:
 
 
 def render_docx(
-    results: ReviewResults, path: Path | io.BytesIO, figs: dict[str, Any] | None = None
+    results: ReviewResults,
+    path: Path | io.BytesIO,
+    figs: dict[str, Any] | None = None,
+    v: dict[str, Any] | None = None,
 ) -> None:
     """A Word document with the tables journals ask for (characteristics, risk of bias,
     results, reported results, methods)."""
     from docx import Document
     from docx.shared import Inches, Pt
 
-    v = view(results)
+    v = view(results) if v is None else v
     figs = figures(results) if figs is None else figs
 
     def picture(key: str, caption: str) -> None:
@@ -619,23 +589,21 @@ def write(results: ReviewResults, out: Path, formats: Sequence[str] = FORMATS) -
         raise ValueError(f"unknown report format(s) {', '.join(unknown)}; use {FORMATS}")
     # render everything first, so that a failure leaves no half-written report
     rendered: list[tuple[Path, bytes]] = []
+    # the view (incl. the audit and GRADE profiles) and the figures are made once
+    v = view(results)
     figs = figures(results) if ("html" in formats or "docx" in formats) else {}
     if "html" in formats:
-        rendered.append((out / "report.html", render_html(results, figs).encode("utf-8")))
+        rendered.append((out / "report.html", render_html(results, figs, v).encode("utf-8")))
     if "json" in formats:
-        rendered.append((out / "results.json", render_json(results).encode("utf-8")))
+        rendered.append((out / "results.json", render_json(results, v).encode("utf-8")))
     if "csv" in formats:
         rendered.append((out / "results.csv", render_csv(results).encode("utf-8")))
     if "docx" in formats:
         buf = io.BytesIO()
-        render_docx(results, buf, figs)
+        render_docx(results, buf, figs, v)
         rendered.append((out / "report.docx", buf.getvalue()))
     written = []
     for path, data in rendered:
         _atomic_write(path, data)
         written.append(path)
     return written
-
-
-# re-exported helpers used by templates and tests
-fmt = {"ci": fmt_ci, "num": fmt_num, "p": fmt_p, "pct": fmt_pct}
