@@ -24,6 +24,16 @@ is not met; such questions may also simply be left out.  Question 3.2 has no ``N
 
 The algorithms are *suggestions*: the guidance lets assessors override them with a reason.
 
+How the logic was checked.  Domain 1 and the overall judgement were checked against the
+criteria table of Sterne et al. (2019) as reproduced in Syst Rev 2021;10:171, Table 2.  The
+guidance document itself (riskofbias.info) could not be opened on the machine where this was
+written, so Domains 2-5 follow its flow charts as we know them and were cross-checked with
+the summary in the project's workflow specification.  They differ in one respect, and we
+keep the flow charts' reading: at the last question of a path (2.4 on the way to 2.5, 2.7,
+3.4 and 4.5) "No information" goes with "Yes/Probably yes", the more severe branch, where
+the summary groups it with "No".  Every path, including these, is tested in test_rob.py,
+and a review can override any suggestion with its reason (rob_answers.csv).
+
 References
 ----------
 Sterne JAC, Savović J, Page MJ, et al. (2019). RoB 2: a revised tool for assessing risk of

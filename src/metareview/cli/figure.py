@@ -127,7 +127,7 @@ def run_figure(kind: str, directory: Path, output: Path, outcome: str | None,
                 err.print(f"[bold red]error:[/] {escape(str(exc))}")
                 return 1
     elif kind in ("rob", "robsummary"):
-        tools = list(dict.fromkeys(j.tool for j in review.rob))
+        tools = list(dict.fromkeys(j.tool for j in review.judgements()))
         if tool is None and len(tools) == 1:
             tool = tools[0]
         rob_tool = review.meta.rob_tool(tool) if tool else None
@@ -137,7 +137,7 @@ def run_figure(kind: str, directory: Path, output: Path, outcome: str | None,
             return 1
         from metareview.figures.rob import rob_summary, traffic_light
 
-        rows = [j for j in review.rob if j.tool == tool]
+        rows = [j for j in review.judgements() if j.tool == tool]
         fig = traffic_light(rows, rob_tool) if kind == "rob" else rob_summary(rows, rob_tool)
     else:
         if review.meta.prisma is None:

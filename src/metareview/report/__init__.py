@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from metareview import __version__
 from metareview.analysis.format import fmt_ci
 from metareview.report.checklist import ITEMS
 from metareview.review.build import OutcomeResult, ReviewResults
-from metareview.review.model import ReportedResult
+from metareview.review.model import ReportedResult, RobJudgement
 
 __all__ = ["FORMATS", "render_csv", "render_docx", "render_html", "render_json", "view", "write"]
 
@@ -176,9 +177,72 @@ def _reported_effect(rep: ReportedResult) -> str:
     return f"{rep.printed('estimate')} [{rep.printed('ci_low')}, {rep.printed('ci_high')}]"
 
 
+def _pct(x: float) -> str:
+    return f"{x:.0f}%"
+
+
+def _kappa(x: float) -> str:
+    return "not defined" if math.isnan(x) else f"{x:.2f}"
+
+
+def _agreement_view(results: ReviewResults, tool: str) -> dict[str, Any] | None:
+    """Two assessors' agreement on one tool: overall, per domain, signalling answers."""
+    ag = next((a for a in results.rob.agreement if a.tool == tool), None)
+    if ag is None:
+        return None
+    rows = [[dom, str(a.n), _pct(a.percent), _kappa(a.kappa)] for dom, a in ag.by_domain.items()]
+    summary = []
+    if ag.domains is not None:
+        summary.append(
+            f"Domain judgements (overall excluded): {ag.domains.n} pairs, "
+            f"{_pct(ag.domains.percent)} agreement, Cohen's kappa {_kappa(ag.domains.kappa)}."
+        )
+    if ag.answers is not None:
+        summary.append(
+            f"Signalling questions: {ag.answers.n} answers given by both, "
+            f"{_pct(ag.answers.percent)} agreement, kappa {_kappa(ag.answers.kappa)}."
+        )
+    return {
+        "assessors": " and ".join(ag.assessors),
+        "summary": summary,
+        "rows": rows,
+        "disagreements": [
+            [d.study, d.outcome, d.domain, d.first, d.second, d.consensus or "not recorded"]
+            for d in ag.disagreements
+        ],
+    }
+
+
+def _override_view(results: ReviewResults, tool: str) -> list[list[str]]:
+    """Judgements that depart from the RoB 2 algorithm's suggestion, with their reason."""
+    out = []
+    for j in results.review.rob:
+        key = (j.tool, j.study, j.outcome, j.domain, j.assessor)
+        sug = results.rob.suggested.get(key)
+        if j.tool == tool and sug is not None and sug != j.judgement:
+            who = j.assessor or "consensus"
+            out.append([j.study, j.outcome, j.domain, who, j.judgement, sug, j.support])
+    return out
+
+
+def _derived_note(judgements: Sequence[RobJudgement], tool: str) -> str:
+    counts: dict[str, int] = {}
+    for j in judgements:
+        if j.tool == tool and j.origin != "recorded":
+            counts[j.origin] = counts.get(j.origin, 0) + 1
+    what = {
+        "algorithm": "suggested by the RoB 2 algorithm from the signalling answers",
+        "agreement": "given by both assessors (no consensus row needed)",
+        "single assessor": "by the single assessor",
+    }
+    parts = [f"{n} {what.get(k, k)}" for k, n in counts.items()]
+    return ("Judgements not written as consensus rows: " + "; ".join(parts) + ".") if parts else ""
+
+
 def view(results: ReviewResults) -> dict[str, Any]:
     """Everything the renderers show, as plain strings and lists."""
     rv = results.review
+    rv_rob = results.rob.final
     meta = rv.meta
     prisma_rows: list[tuple[str, str]] = []
     excluded: list[tuple[str, str]] = []
@@ -203,16 +267,16 @@ def view(results: ReviewResults) -> dict[str, Any]:
     )
     # risk of bias: one table per tool, studies x domains
     rob_tables = []
-    tools = dict.fromkeys(j.tool for j in rv.rob)
+    tools = dict.fromkeys(j.tool for j in rv_rob)
     for name in tools:
         tool = meta.rob_tool(name)
         domains = (
             list(tool.domains)
             if tool is not None
-            else sorted({j.domain for j in rv.rob if j.tool == name})
+            else sorted({j.domain for j in rv_rob if j.tool == name})
         )
         by_study: dict[str, dict[str, tuple[str, str, str, str]]] = {}
-        for j in rv.rob:
+        for j in rv_rob:
             if j.tool != name:
                 continue
             risk = tool.risk(j.judgement) if tool is not None else "unclear"
@@ -228,6 +292,9 @@ def view(results: ReviewResults) -> dict[str, Any]:
         rob_tables.append(
             {
                 "tool": name,
+                "agreement": _agreement_view(results, name),
+                "overrides": _override_view(results, name),
+                "derived": _derived_note(rv_rob, name),
                 "domains": domains,
                 "judgements": ", ".join(tool.judgements) if tool is not None else "",
                 "rows": [
@@ -289,14 +356,15 @@ def _forest_rob(
 ) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
     """Risk-of-bias columns for a forest plot: the first tool with judgements of the
     outcome's studies (outcome-level judgements of this outcome win over study-level)."""
-    if o.result is None or not review.rob:
+    judgements = review.judgements() if o.result is not None else []
+    if o.result is None or not judgements:
         return {}, []
     studies = {r.study for r in o.result.studies}
-    for name in dict.fromkeys(j.tool for j in review.rob):
+    for name in dict.fromkeys(j.tool for j in judgements):
         tool = review.meta.rob_tool(name)
         if tool is None:
             continue
-        rows = [j for j in review.rob if j.tool == name and j.study in studies
+        rows = [j for j in judgements if j.tool == name and j.study in studies
                 and j.outcome in ("", o.outcome.id)]  # fmt: skip
         if not rows:
             continue
@@ -346,14 +414,15 @@ def figures(results: ReviewResults) -> dict[str, Any]:
 
             out[f"funnel:{o.outcome.id}"] = funnel_plot(o.result)
     rv = results.review
-    tools = dict.fromkeys(j.tool for j in rv.rob)
+    rv_rob = results.rob.final
+    tools = dict.fromkeys(j.tool for j in rv_rob)
     for name in tools:
         tool = rv.meta.rob_tool(name)
         if tool is None:
             continue
         from metareview.figures.rob import rob_summary, traffic_light
 
-        rows = [j for j in rv.rob if j.tool == name]
+        rows = [j for j in rv_rob if j.tool == name]
         out[f"rob:{name}"] = traffic_light(rows, tool)
         out[f"robsummary:{name}"] = rob_summary(rows, tool)
     if rv.meta.prisma is not None:
@@ -523,6 +592,21 @@ def render_docx(
         table(["Study", *rob["domains"]],
               [[r["study"], *(c[0] for c in r["cells"])] for r in rob["rows"]],
               f"Table. Risk of bias ({rob['tool']})")  # fmt: skip
+        if rob["derived"]:
+            doc.add_paragraph(rob["derived"])
+        if rob["overrides"]:
+            table(["Study", "Outcome", "Domain", "By", "Judgement", "Algorithm", "Reason"],
+                  rob["overrides"],
+                  f"Table. {rob['tool']}: judgements departing from the algorithm")  # fmt: skip
+        ag = rob["agreement"]
+        if ag is not None:
+            doc.add_paragraph(f"Agreement between the assessors ({ag['assessors']}). "
+                              + " ".join(ag["summary"]))  # fmt: skip
+            table(["Domain", "Pairs", "Agreement", "Kappa"], ag["rows"],
+                  f"Table. {rob['tool']}: agreement by domain")  # fmt: skip
+            if ag["disagreements"]:
+                table(["Study", "Outcome", "Domain", "Assessor 1", "Assessor 2", "Consensus"],
+                      ag["disagreements"], f"Table. {rob['tool']}: disagreements")  # fmt: skip
         picture(f"rob:{rob['tool']}", f"Figure. Risk of bias ({rob['tool']}): traffic-light plot")
         picture(f"robsummary:{rob['tool']}", f"Figure. Risk of bias ({rob['tool']}): summary")
     doc.add_heading("Results", level=1)

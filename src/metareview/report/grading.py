@@ -62,7 +62,7 @@ def _suggested(
     # risk of bias: share of weight from studies at high risk (worst domain per study)
     weights = {s.study: s.weight for s in res.studies if s.estimable}
     risk: dict[str, list[str]] = {}
-    for j in review.rob:
+    for j in results.rob.final:
         tool = review.meta.rob_tool(j.tool)
         if tool is not None and j.study in weights and j.outcome in ("", o.outcome.id):
             risk.setdefault(j.study, []).append(tool.risk(j.judgement))

@@ -18,6 +18,7 @@ from metareview.analysis.data import prepare
 from metareview.analysis.result import MetaAnalysisResult
 from metareview.analysis.spec import AnalysisSpec
 from metareview.exceptions import MetaReviewWarning
+from metareview.review.assessments import Assessment, assess
 from metareview.review.model import Comparison, Outcome, ReportedResult, Review
 from metareview.review.store import outcome_spec
 
@@ -63,6 +64,9 @@ class ReviewResults:
     outcomes: tuple[OutcomeResult, ...]
     methods: str
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    #: risk-of-bias assessments reconciled: the judgements the review uses, the RoB 2
+    #: algorithm's suggestions and the two assessors' agreement
+    rob: Assessment = field(default_factory=Assessment)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready results of every outcome."""
@@ -355,5 +359,9 @@ def build(review: Review, progress: Callable[[str], None] | None = None) -> Revi
         checks = tuple(_check(r, res) for r in reported)
         results.append(OutcomeResult(comparison, outcome, spec, res, reported, checks))
     return ReviewResults(
-        review, tuple(results), methods_paragraph(results, review.meta.preset), tuple(messages)
+        review,
+        tuple(results),
+        methods_paragraph(results, review.meta.preset),
+        tuple(messages),
+        assess(review.rob, review.rob_answers),
     )

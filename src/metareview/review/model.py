@@ -33,6 +33,7 @@ __all__ = [
     "ReportedResult",
     "Review",
     "ReviewMeta",
+    "RobAnswer",
     "RobJudgement",
     "RobTool",
     "Search",
@@ -323,12 +324,39 @@ class DataRow:
 
 @dataclass
 class RobJudgement:
+    """One risk-of-bias judgement of one domain of one study (and outcome).
+
+    ``assessor`` is empty for the review's own (consensus) judgement and names the
+    assessor for one assessor's independent judgement.  ``origin`` says where a
+    judgement used by the report came from: ``"recorded"`` (a row of
+    risk_of_bias.csv), ``"algorithm"`` (derived from the RoB 2 signalling answers),
+    ``"agreement"`` (both assessors gave it and no consensus row was needed) or
+    ``"single assessor"``.
+    """
+
     study: str
     tool: str
     domain: str
     judgement: str
     support: str = ""
     outcome: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    line: int = 0
+    assessor: str = ""
+    origin: str = "recorded"
+
+
+@dataclass
+class RobAnswer:
+    """One answer to a signalling question (rob_answers.csv)."""
+
+    study: str
+    tool: str
+    question: str
+    answer: str
+    assessor: str = ""
+    outcome: str = ""
+    support: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     line: int = 0
 
@@ -377,10 +405,22 @@ class Review:
     studies: list[Study] = field(default_factory=list)
     data: dict[str, list[DataRow]] = field(default_factory=dict)
     rob: list[RobJudgement] = field(default_factory=list)
+    rob_answers: list[RobAnswer] = field(default_factory=list)
     reported: list[ReportedResult] = field(default_factory=list)
     tables: dict[str, CsvTable] = field(default_factory=dict)
     toml: Any = None
     notices: list[Problem] = field(default_factory=list)
+
+    def judgements(self) -> list[RobJudgement]:
+        """The review's risk-of-bias judgements: one per study, tool, domain (and outcome).
+
+        The rows of risk_of_bias.csv without an assessor, plus the judgements that follow
+        from the assessors' rows and the RoB 2 signalling answers where no such row exists
+        (see :mod:`metareview.review.assessments`).  ``rob`` keeps the rows as written.
+        """
+        from metareview.review.assessments import assess
+
+        return assess(self.rob, self.rob_answers).final
 
     def study(self, study_id: str) -> Study:
         for s in self.studies:

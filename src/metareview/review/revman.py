@@ -1014,7 +1014,7 @@ class _Exporter:
     # -- risk of bias --------------------------------------------------------------------
     def quality_items(self, root: ET.Element) -> None:
         container = _el(root, "QUALITY_ITEMS")
-        rob = self.review.rob
+        rob = self.review.judgements()
         tools: list[RobTool] = []
         if any(j.tool == ROB1.name for j in rob) or not self.meta.rob_tools:
             tools.append(ROB1)

@@ -36,6 +36,7 @@ from metareview.exceptions import DataError, Problem, ReviewError, SpecError
 from metareview.io.tables import TableFormatError, decode_text, parse_delimited
 from metareview.review.model import (
     BUILTIN_TOOLS,
+    ROB2,
     SCHEMA,
     Comparison,
     CsvTable,
@@ -45,6 +46,7 @@ from metareview.review.model import (
     ReportedResult,
     Review,
     ReviewMeta,
+    RobAnswer,
     RobJudgement,
     RobTool,
     Study,
@@ -74,6 +76,9 @@ REPORTED = "reported_results.csv"
 STUDY_COLUMNS = ("id", "author", "year", "country", "design")
 DESIGNS = ("parallel", "cross-over", "cluster", "factorial", "other")
 ROB_COLUMNS = ("study", "tool", "domain", "judgement", "support", "outcome")
+ROB_OPTIONAL = ("assessor",)
+ANSWERS = "rob_answers.csv"
+ANSWER_COLUMNS = ("study", "tool", "question", "answer", "assessor", "outcome", "support")
 REPORTED_COLUMNS = (
     "outcome",
     "subgroup",
@@ -572,10 +577,12 @@ class _Reader:
             self.check_meta(meta)
             data = self.read_outcomes(meta)
         rob = self.read_rob()
+        answers = self.read_answers()
+        self.check_assessments(rob, answers)
         reported = self.read_reported()
         if meta is not None and meta.prisma is not None:
             self.check_prisma(meta.prisma, len(studies) if studies is not None else None)
-        group = {TOML: 0, STUDIES: 1, ROB: 3, REPORTED: 4}
+        group = {TOML: 0, STUDIES: 1, ROB: 3, ANSWERS: 4, REPORTED: 5}
         seen: dict[str, int] = {}
         for p in self.problems:
             seen.setdefault(p.source, len(seen))
@@ -590,6 +597,7 @@ class _Reader:
             studies=studies or [],
             data=data,
             rob=rob,
+            rob_answers=answers,
             reported=reported,
             tables=self.tables,
             toml=doc,
@@ -1357,14 +1365,14 @@ class _Reader:
                     "for a study-level judgement",
                     sid,
                 )
-            key = (sid, row["tool"], row["domain"], oid)
+            key = (sid, row["tool"], row["domain"], oid, row.get("assessor", ""))
             if all(key[:3]) and key in seen:
                 self.cell_problem(
                     table,
                     i,
                     "domain",
                     f"judged twice (also line {table.lines[seen[key]]})",
-                    "keep one row per study, tool, domain (and outcome)",
+                    "keep one row per study, tool, domain (and outcome, and assessor)",
                     sid,
                 )
             seen.setdefault(key, i)
@@ -1376,11 +1384,128 @@ class _Reader:
                     judgement=row["judgement"],
                     support=row.get("support", ""),
                     outcome=oid,
-                    extra={c: row[c] for c in table.header if c not in ROB_COLUMNS},
+                    extra={
+                        c: row[c]
+                        for c in table.header
+                        if c not in ROB_COLUMNS and c not in ROB_OPTIONAL
+                    },
+                    line=table.lines[i],
+                    assessor=row.get("assessor", ""),
+                )
+            )
+        return out
+
+    def read_answers(self) -> list[RobAnswer]:
+        """rob_answers.csv: answers to the RoB 2 signalling questions."""
+        if not (self.root / ANSWERS).is_file():
+            return []
+        table = self.read_csv(ANSWERS)
+        if table is None:
+            return []
+        if not self.require(table, ["study", "tool", "question", "answer"], ANSWERS):
+            return []
+        meta = self.checked
+        outcome_ids = None
+        if meta is not None and not self.outcomes_incomplete:
+            outcome_ids = {o.id for _, o in meta.outcomes()}
+        from metareview import rob as rob2
+
+        questions = {q.id: q for d in rob2.DOMAINS.values() for q in d.questions}
+        seen: dict[tuple[str, ...], int] = {}
+        out: list[RobAnswer] = []
+        for i, row in enumerate(table.rows):
+            sid = row["study"]
+            if not sid:
+                self.cell_problem(
+                    table, i, "study", "the study id is empty", "give the study id of every answer"
+                )
+            self.check_study(table, i)
+            if row["tool"] != ROB2.name:
+                self.cell_problem(
+                    table,
+                    i,
+                    "tool",
+                    "signalling questions are supported for RoB 2 only",
+                    f"write {ROB2.name!r}, or record the judgements in {ROB} instead",
+                    sid,
+                )
+            qid = row["question"]
+            question = questions.get(qid)
+            if question is None:
+                self.cell_problem(
+                    table,
+                    i,
+                    "question",
+                    "not a RoB 2 signalling question",
+                    f"use one of {', '.join(questions)}",
+                    sid,
+                )
+            answer = row["answer"].strip().upper()
+            if question is not None and answer not in question.options:
+                what = "the answer is empty" if not answer else "not an answer to this question"
+                self.cell_problem(
+                    table,
+                    i,
+                    "answer",
+                    what,
+                    f"use one of {'/'.join(question.options)} (Y yes, PY probably yes, PN "
+                    "probably no, N no, NI no information, NA not applicable)",
+                    sid,
+                )
+            oid = row.get("outcome", "")
+            if oid and outcome_ids is not None and oid not in outcome_ids:
+                self.cell_problem(
+                    table,
+                    i,
+                    "outcome",
+                    "no outcome with this id in review.toml",
+                    "use an outcome id from review.toml, or leave the cell empty",
+                    sid,
+                )
+            key = (sid, row["tool"], qid, oid, row.get("assessor", ""))
+            if all(key[:3]) and key in seen:
+                self.cell_problem(
+                    table,
+                    i,
+                    "question",
+                    f"answered twice (also line {table.lines[seen[key]]})",
+                    "keep one row per study, question, outcome and assessor",
+                    sid,
+                )
+            seen.setdefault(key, i)
+            out.append(
+                RobAnswer(
+                    study=sid,
+                    tool=row["tool"],
+                    question=qid,
+                    answer=row["answer"],
+                    assessor=row.get("assessor", ""),
+                    outcome=oid,
+                    support=row.get("support", ""),
+                    extra={c: row[c] for c in table.header if c not in ANSWER_COLUMNS},
                     line=table.lines[i],
                 )
             )
         return out
+
+    def check_assessments(self, rob: list[RobJudgement], answers: list[RobAnswer]) -> None:
+        """Signalling answers vs judgements, and the two assessors' consensus."""
+        if not answers and not any(j.assessor for j in rob):
+            return
+        from metareview.review.assessments import assess
+
+        bad_lines = {(p.source, p.line) for p in self.problems if p.is_error}
+        usable = [a for a in answers if (ANSWERS, a.line) not in bad_lines]
+        for issue in assess(rob, usable).issues:
+            self.add(
+                issue.message,
+                issue.fix,
+                source=issue.source,
+                line=issue.line,
+                field=issue.field,
+                study=issue.study or None,
+                severity=issue.severity,
+            )
 
     def read_reported(self) -> list[ReportedResult]:
         if not (self.root / REPORTED).is_file():
@@ -1681,6 +1806,16 @@ def _render(review: Review) -> dict[str, bytes]:
             ROB,
             *_render_table(ROB, tables.get(ROB), ROB_COLUMNS, [_rob_record(r) for r in review.rob]),
         )
+    if review.rob_answers or ANSWERS in tables:
+        put(
+            ANSWERS,
+            *_render_table(
+                ANSWERS,
+                tables.get(ANSWERS),
+                ANSWER_COLUMNS[:4],
+                [_answer_record(r) for r in review.rob_answers],
+            ),
+        )
     if review.reported or REPORTED in tables:
         put(
             REPORTED,
@@ -1728,7 +1863,13 @@ def _rob_record(r: RobJudgement) -> _Record:
         "judgement": r.judgement,
         "support": r.support,
         "outcome": r.outcome,
+        "assessor": r.assessor,
     }
+    return r.line, known, r.extra
+
+
+def _answer_record(r: RobAnswer) -> _Record:
+    known = {c: getattr(r, c) for c in ANSWER_COLUMNS}
     return r.line, known, r.extra
 
 
