@@ -17,6 +17,7 @@ from metareview.review.build import build
 from metareview.review.model import (
     Comparison,
     DataRow,
+    Grade,
     Outcome,
     ReportedResult,
     Review,
@@ -262,14 +263,14 @@ def test_authors_ratings_override_suggestions_only_with_a_reason() -> None:
     from metareview.report.grading import profiles
 
     review = _review()
-    review.meta.model_extra["grade"] = {  # type: ignore[index]
+    review.meta.grade = Grade.model_validate({
         "outcomes": [
             {"outcome": "death", "indirectness": "serious",
              "indirectness_footnote": "trials from the 1970s",
              "imprecision": "serious", "imprecision_reason": "few events in the 1980s subgroup",
              "inconsistency": "serious"},
         ]
-    }  # fmt: skip
+    })  # fmt: skip
     problems: list[str] = []
     (row,) = profiles(build(review), problems)
     assert row["ratings"]["indirectness"] == "serious"
@@ -279,3 +280,70 @@ def test_authors_ratings_override_suggestions_only_with_a_reason() -> None:
     assert row["ratings"]["inconsistency"] == "not serious"
     assert len(problems) == 1 and "inconsistency_reason" in problems[0]
     assert "LOW" in row["certainty"]  # high - indirectness - imprecision
+
+
+def test_summary_of_findings_with_several_baselines_nnt_and_thresholds() -> None:
+    """GRADE 12 (Guyatt et al. J Clin Epidemiol 2013;66:158-172): a Summary of Findings
+    table may show anticipated absolute effects for several baseline risks; the pooled
+    control-group risk comes first.  Values checked against metareview.grade's formulas
+    (tested against published SoF tables in test_grade.py)."""
+    from metareview import grade
+    from metareview.report.grading import profiles
+
+    review = _review()
+    review.meta.grade = Grade.model_validate({
+        "outcomes": [{
+            "outcome": "death",
+            "baseline_risks": {"Low-risk patients": 0.05, "High-risk patients": 0.20},
+            "nnt": True,
+            "imprecision_thresholds": [0.75, 1.25],
+        }]
+    })  # fmt: skip
+    results = build(review)
+    (row,) = profiles(results)
+    assert [b["label"] for b in row["baselines"]] == [
+        "Study population", "Low-risk patients", "High-risk patients"
+    ]  # fmt: skip
+    overall = results.outcomes[0].result.overall  # type: ignore[union-attr]
+    eff = grade.absolute_effect("OR", overall.estimate, overall.ci_low, overall.ci_high, 0.20)
+    assert row["baselines"][2]["control"] == eff.control_text() == "200 per 1000"
+    assert row["baselines"][2]["intervention"].startswith(eff.difference_text())
+    assert "NNTB" in row["baselines"][2]["intervention"]
+    # thresholds of appreciable effect replace the null in the CI criterion
+    assert "threshold" in row["notes"]["imprecision"]
+    html = render_html(results)
+    sof = html.split('id="sof"')[1].split("</table>")[0]
+    assert 'rowspan="3"' in sof and "High-risk patients" in sof and "Risk with comparator" in sof
+
+
+def test_grade_entries_are_validated_with_locations(tmp_path: Path) -> None:
+    import metareview as mr
+    from tests.test_review_store import write_review
+
+    root = write_review(tmp_path)
+    toml = (root / "review.toml").read_text()
+    toml += (
+        '\n[grade]\n\n  [[grade.outcomes]]\n  outcome = "ae"\n  imprecision = "quite bad"\n'
+        '  baseline_risks = { "Elderly" = 30 }\n\n'
+        '  [[grade.outcomes]]\n  outcome = "nosuch"\n'
+    )
+    toml += '\n  [[grade.outcomes]]\n  outcome = "published"\n  imprecision = "quite bad"\n'
+    (root / "review.toml").write_text(toml)
+    found = [(p.field, p.severity, p.message) for p in mr.validate(root)]
+    lines = toml.splitlines()
+    assert (
+        "grade.outcomes[0].baseline_risks",
+        "error",
+        "baseline risk 'Elderly' = 30.0 is not a proportion between 0 and 1",
+    ) in found
+    # the other entries are still checked: an unknown outcome, and unreadable wording is an
+    # error for an outcome with data but a notice for one known only as printed
+    assert (
+        "grade.outcomes[1].outcome",
+        "error",
+        "no outcome with this id in the comparisons",
+    ) in found
+    (unread,) = [f for f in found if f[0] == "grade.outcomes[2].imprecision"]
+    assert unread[1] == "notice" and "kept as printed" in unread[2]
+    problem = next(p for p in mr.validate(root) if p.field == "grade.outcomes[1].outcome")
+    assert lines[problem.line - 1].strip() == 'outcome = "nosuch"'

@@ -796,9 +796,9 @@ def _grade_lines(review: Review) -> list[int]:
 
 
 def _grade_entries(review: Review) -> tuple[str, list[tuple[dict[str, Any], str]]]:
-    grade = (review.meta.model_extra or {}).get("grade")
-    if not isinstance(grade, dict):
+    if review.meta.grade is None:
         return "", []
+    grade = review.meta.grade.model_dump(exclude_none=True)
     source = str(grade.get("source", "GRADE profile"))
     entries = grade.get("outcomes") or []
     lines = _grade_lines(review)

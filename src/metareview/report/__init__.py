@@ -552,12 +552,24 @@ def render_docx(
 
     if v["profiles"]:
         doc.add_heading("Summary of findings", level=1)
+        sof_rows: list[list[str]] = []
+        for p in v["profiles"]:
+            bases = p["baselines"] or [{"label": "", "control": "", "intervention": ""}]
+            for i, b in enumerate(bases):
+                control = (f"{b['label']}: " if len(bases) > 1 else "") + b["control"]
+                first = i == 0
+                sof_rows.append([
+                    p["outcome"] if first else "", control, b["intervention"],
+                    p["relative"] if first else "", p["participants"] if first else "",
+                    (p["certainty"] + (f" (printed: {p['recorded']})"
+                                       if p["agrees"] is False else "")) if first else "",
+                    p["source"] if first else "",
+                ])  # fmt: skip
         table(
-            ["Outcome", "Participants (studies)", "Relative effect (95% CI)",
-             "Anticipated absolute effects", "Certainty", "Source"],
-            [[p["outcome"], p["participants"], p["relative"], p["anticipated"],
-              p["certainty"] + (f" (printed: {p['recorded']})" if p["agrees"] is False else ""),
-              p["source"]] for p in v["profiles"]],
+            ["Outcomes", "Risk with comparator", "Risk difference with intervention",
+             "Relative effect (95% CI)", "№ of participants (studies)",
+             "Certainty of the evidence (GRADE)", "Source"],
+            sof_rows,
             "Table. Summary of findings",
         )  # fmt: skip
         table(

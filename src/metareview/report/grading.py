@@ -81,7 +81,16 @@ def _suggested(
         footnote="indirectness is the authors' judgement and is not recorded yet "
         "(counted as not serious)",
     )  # fmt: skip
-    ratings["imprecision"] = grade.suggest_imprecision(res)
+    settings = entry or {}
+    thresholds = settings.get("imprecision_thresholds")
+    ratings["imprecision"] = grade.suggest_imprecision(
+        res,
+        thresholds=tuple(thresholds) if thresholds else None,
+        ois=settings.get("ois"),
+        rrr=settings.get("rrr") or 0.25,
+        sd=settings.get("sd"),
+        mid=settings.get("mid"),
+    )
     egger_p = None
     if overall.k >= 10:
         from metareview.stats import bias
@@ -104,14 +113,26 @@ def _suggested(
         relative = grade.relative_effect_text(
             spec.measure, overall.estimate, overall.ci_low, overall.ci_high
         )
+        baselines: dict[str, float] = {}
         if overall.events_ctrl is not None and overall.n_ctrl:
-            cr = overall.events_ctrl / overall.n_ctrl
-            eff = grade.absolute_effect(
-                spec.measure, overall.estimate, overall.ci_low, overall.ci_high, cr
+            baselines["Study population"] = overall.events_ctrl / overall.n_ctrl
+        baselines.update(settings.get("baseline_risks") or {})
+        effects = grade.absolute_effects(
+            spec.measure, overall.estimate, overall.ci_low, overall.ci_high, baselines
+        )
+        anticipated = tuple(
+            grade.Anticipated(
+                eff.control_text(),
+                eff.difference_text()
+                + (
+                    f"; {eff.number_needed(bool(settings.get('events_desirable')))}"
+                    if settings.get("nnt")
+                    else ""
+                ),
+                label,
             )
-            anticipated = (
-                grade.Anticipated(eff.control_text(), eff.difference_text(), "study population"),
-            )
+            for label, eff in effects.items()
+        )
     elif spec.data_type == "cont" and math.isfinite(overall.estimate):
         relative = grade.continuous_effect_text(
             spec.measure, overall.estimate, overall.ci_low, overall.ci_high
@@ -126,6 +147,13 @@ def _suggested(
     )
 
 
+def grade_entries(meta: Any) -> dict[str, Any]:
+    """The ``[grade]`` table as plain data (entries as dicts, extra keys included)."""
+    if meta.grade is None:
+        return {}
+    return meta.grade.model_dump(exclude_none=True)
+
+
 def profiles(results: ReviewResults, problems: list[str] | None = None) -> list[dict[str, Any]]:
     """One dict per evidence-profile row.
 
@@ -137,8 +165,7 @@ def profiles(results: ReviewResults, problems: list[str] | None = None) -> list[
     from metareview import grade
 
     meta = results.review.meta
-    extra = meta.model_extra or {}
-    recorded = extra.get("grade", {}) if isinstance(extra.get("grade"), dict) else {}
+    recorded = grade_entries(meta)
     names = {oc.id: oc.name for _, oc in meta.outcomes()}
     rows: list[dict[str, Any]] = []
     done: set[str] = set()
@@ -185,6 +212,12 @@ def _row(row: Any, source: str) -> dict[str, Any]:
         "agrees": row.agrees_with_recorded,
         "relative": sof.relative_effect,
         "anticipated": "; ".join(
-            f"{a.control} → {a.intervention}".strip(" →") for a in sof.anticipated
+            (f"{a.label}: " if a.label and len(sof.anticipated) > 1 else "")
+            + f"{a.control} → {a.intervention}".strip(" →")
+            for a in sof.anticipated
         ),
+        "baselines": [
+            {"label": a.label, "control": a.control, "intervention": a.intervention}
+            for a in sof.anticipated
+        ],
     }

@@ -19,6 +19,7 @@ from metareview.exceptions import Problem
 
 __all__ = [
     "BUILTIN_TOOLS",
+    "GRADE_DOMAINS",
     "ROB1",
     "ROB2",
     "ROBINS_I",
@@ -26,6 +27,8 @@ __all__ = [
     "Comparison",
     "CsvTable",
     "DataRow",
+    "Grade",
+    "GradeOutcome",
     "Outcome",
     "Prisma",
     "Protocol",
@@ -244,6 +247,88 @@ class Prisma(_Model):
         return sum(self.databases.values()) + (self.registers or 0)
 
 
+GRADE_DOMAINS = (
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+    "large_effect",
+    "dose_response",
+    "plausible_confounding",
+)
+
+
+class GradeOutcome(_Model):
+    """One outcome of the GRADE evidence profile (``[[grade.outcomes]]``).
+
+    For an outcome with per-study data, the authors' ratings (applied on top of the
+    ratings suggested from the data; an override needs ``<domain>_reason``), the
+    baselines of the Summary of Findings table and the imprecision settings.  For an
+    outcome known only as reported, the profile as published.  ``<domain>_footnote``
+    and ``<domain>_reason`` keys are free text (extra keys).
+    """
+
+    outcome: str
+    subgroup: str | None = None
+    label_as_printed: str | None = None
+    #: the evidence: randomised trials start at high certainty, observational studies at low
+    design: str | None = None
+    risk_of_bias: str | None = None
+    inconsistency: str | None = None
+    indirectness: str | None = None
+    imprecision: str | None = None
+    publication_bias: str | None = None
+    large_effect: str | None = None
+    dose_response: str | None = None
+    plausible_confounding: str | None = None
+    participants: int | None = Field(None, ge=0)
+    studies: int | None = Field(None, ge=0)
+    follow_up: str | None = None
+    p: str | None = None
+    relative_effect: str | None = None
+    risk_control: str | None = None
+    absolute_effect: str | None = None
+    effect_as_printed: str | None = None
+    events_control: str | None = None
+    certainty: str | None = None
+    certainty_as_printed: str | None = None
+    importance: Literal["critical", "important", "not important"] | None = None
+    #: further assumed comparator risks for the Summary of Findings table, label -> risk
+    #: as a proportion (the pooled control-group risk is always shown first)
+    baseline_risks: dict[str, float] | None = None
+    #: show the number needed to treat (NNTB/NNTH) beside the absolute effect
+    nnt: bool = False
+    #: more events is the better outcome (e.g. pain relief): for the NNTB/NNTH wording
+    events_desirable: bool = False
+    #: imprecision: thresholds of appreciable effect on the display scale (e.g. RR 0.75, 1.25)
+    imprecision_thresholds: tuple[float, float] | None = None
+    #: imprecision: optimal information size (participants), or its inputs
+    ois: float | None = Field(None, gt=0)
+    rrr: float | None = Field(None, gt=0, lt=1)
+    sd: float | None = Field(None, gt=0)
+    mid: float | None = Field(None, gt=0)
+
+    @field_validator("baseline_risks")
+    @classmethod
+    def _risks(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for label, risk in (value or {}).items():
+            if not 0 <= risk <= 1:
+                raise ValueError(
+                    f"baseline risk {label!r} = {risk} is not a proportion between 0 and 1; "
+                    "write it as a proportion, e.g. 0.05 for 50 per 1000"
+                )
+        return value
+
+
+class Grade(_Model):
+    """The ``[grade]`` table: footnotes and the outcomes' GRADE entries."""
+
+    source: str | None = None
+    footnotes: list[str] | dict[str, str] | None = None
+    outcomes: list[GradeOutcome] = Field(default_factory=list)
+
+
 class ReviewMeta(_Model):
     """Everything in ``review.toml``."""
 
@@ -257,6 +342,7 @@ class ReviewMeta(_Model):
     comparisons: list[Comparison] = Field(default_factory=list)
     rob_tools: list[RobTool] = Field(default_factory=list)
     prisma: Prisma | None = None
+    grade: Grade | None = None
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True, populate_by_name=True)
 

@@ -36,6 +36,7 @@ from metareview.exceptions import DataError, Problem, ReviewError, SpecError
 from metareview.io.tables import TableFormatError, decode_text, parse_delimited
 from metareview.review.model import (
     BUILTIN_TOOLS,
+    GRADE_DOMAINS,
     ROB2,
     SCHEMA,
     Comparison,
@@ -505,7 +506,7 @@ class _Reader:
         severity: str = "error",
     ) -> None:
         line, col = (1, 1)
-        for n in (4, 2):
+        for n in (4, 3, 2):
             if tuple(loc[:n]) in self.index_map:
                 loc = (*self.index_map[tuple(loc[:n])], *loc[n:])
                 break
@@ -691,6 +692,13 @@ class _Reader:
                     comparison.pop(str(loc[2]), None)
             elif head in ("comparisons", "rob_tools") and item is not None:
                 drop.add(item)
+            elif (
+                head == "grade"
+                and len(loc) > 2
+                and loc[1] == "outcomes"
+                and isinstance(loc[2], int)
+            ):
+                drop.add(loc[:3])  # the other GRADE entries are kept and checked
             elif head == "title":
                 data["title"] = "?"
             else:
@@ -715,6 +723,9 @@ class _Reader:
             data["comparisons"] = comparisons
         if "rob_tools" in data:
             data["rob_tools"] = keep(data["rob_tools"], ("rob_tools",))
+        grade = data.get("grade")
+        if isinstance(grade, dict) and "outcomes" in grade:
+            grade["outcomes"] = keep(grade["outcomes"], ("grade", "outcomes"))
         try:
             return ReviewMeta.model_validate(data)
         except ValidationError:
@@ -731,6 +742,8 @@ class _Reader:
         """Note that an item was left out: references to its kind are not checked."""
         if prefix == ("rob_tools",):
             self.tools_incomplete = True
+        elif prefix == ("grade", "outcomes"):
+            pass  # nothing refers to GRADE entries
         else:
             self.outcomes_incomplete = True
 
@@ -776,6 +789,7 @@ class _Reader:
                 value=meta.schema_,
             )
         self.unknown_keys(meta, ())
+        self.check_grade(meta)
         seen: dict[str, int] = {}
         for i, c in enumerate(meta.comparisons):
             if c.id in seen:
@@ -837,6 +851,51 @@ class _Reader:
                 )
             names.setdefault(tool.name, i)
             self.check_tool(tool, loc)
+
+    def check_grade(self, meta: ReviewMeta) -> None:
+        """``[[grade.outcomes]]``: known outcomes and readable GRADE levels."""
+        if meta.grade is None:
+            return
+        from metareview.grade import parse_level
+
+        outcomes = {o.id: o for _, o in meta.outcomes()}
+        for i, entry in enumerate(meta.grade.outcomes):
+            loc: Loc = ("grade", "outcomes", i)
+            o = outcomes.get(entry.outcome)
+            if o is None:
+                if not self.outcomes_incomplete:
+                    self.toml_problem(
+                        (*loc, "outcome"),
+                        "no outcome with this id in the comparisons",
+                        f"use one of {_quoted(list(outcomes))}",
+                        value=entry.outcome,
+                    )
+                continue
+            for domain in GRADE_DOMAINS:
+                value = getattr(entry, domain)
+                if value is None:
+                    continue
+                try:
+                    parse_level(value, domain)
+                except ValueError as exc:
+                    if o.per_study_data:
+                        self.toml_problem(
+                            (*loc, domain),
+                            str(exc),
+                            "write not serious, serious or very serious (none, large or "
+                            "very large for the domains that rate up)",
+                            value=value,
+                        )
+                    else:
+                        self.toml_problem(
+                            (*loc, domain),
+                            "a rating wording metareview cannot read; kept as printed, but "
+                            "the certainty cannot be recomputed from it",
+                            "if the review means a standard level, add it in words the "
+                            "report understands (e.g. 'serious')",
+                            value=value,
+                            severity="notice",
+                        )
 
     def unknown_keys(self, model: BaseModel, loc: Loc) -> None:
         """A notice for every extra key that looks like a misspelt known key.
