@@ -347,3 +347,30 @@ def test_grade_entries_are_validated_with_locations(tmp_path: Path) -> None:
     assert unread[1] == "notice" and "kept as printed" in unread[2]
     problem = next(p for p in mr.validate(root) if p.field == "grade.outcomes[1].outcome")
     assert lines[problem.line - 1].strip() == 'outcome = "nosuch"'
+
+
+def test_evidence_profile_in_gradepro_layout() -> None:
+    """GRADEpro's evidence profile: studies and design, the domains with lettered
+    explanations, patients per arm (events/total), relative and absolute effects."""
+    import metareview as mr
+    from metareview.report.grading import profiles
+
+    ket = mr.build(mr.load(ROOT / "examples" / "ketamine-neuropathic-pain"))
+    rows = {r["outcome"]: r for r in profiles(ket)}
+    psy = rows["Psychedelic effects"]
+    # seed Table 4: 56/132 with ketamine, 8/134 with control, 9 RCTs
+    assert (psy["events_intervention"], psy["events_control"]) == ("56/132", "8/134")
+    assert (psy["studies"], psy["design"]) == ("9", "randomised trials")
+    # one letter per distinct explanation, shared by the rows that use it
+    letters = dict((note, letter) for letter, note in psy["explanations"])
+    assert psy["marks"]["imprecision"] == letters[psy["notes"]["imprecision"]]
+    assert "inconsistency" not in psy["marks"]  # not serious: no mark
+    aspirin = build(_review())
+    (row,) = profiles(aspirin)
+    overall = aspirin.outcomes[0].result.overall  # type: ignore[union-attr]
+    assert row["events_intervention"] == (
+        f"{int(overall.events_exp)}/{int(overall.n_exp)} "
+        f"({100 * overall.events_exp / overall.n_exp:.1f}%)"
+    )
+    html = render_html(aspirin)
+    assert "Certainty assessment" in html and "Other considerations" in html

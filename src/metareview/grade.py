@@ -1267,7 +1267,11 @@ def from_recorded(
         str(x) for x in (entry.get("outcome", ""), entry.get("subgroup", "")) if x
     )
     events_int = next(
-        (str(v) for k, v in entry.items() if k.startswith("events_") and k != "events_control"),
+        (
+            str(v)
+            for k, v in entry.items()
+            if k.startswith("events_") and k not in ("events_control", "events_desirable")
+        ),
         "",
     )
     anticipated: tuple[Anticipated, ...] = ()

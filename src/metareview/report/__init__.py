@@ -572,12 +572,26 @@ def render_docx(
             sof_rows,
             "Table. Summary of findings",
         )  # fmt: skip
+
+        def rated(p: dict[str, Any], d: str) -> str:
+            mark = p["marks"].get(d)
+            return p["ratings"][d] + (f" ({mark})" if mark else "")
+
         table(
-            ["Outcome", "Risk of bias", "Inconsistency", "Indirectness", "Imprecision",
-             "Publication bias", "Certainty"],
-            [[p["outcome"], *p["ratings"].values(), p["certainty"]] for p in v["profiles"]],
+            ["Outcome (studies, design)", "Risk of bias", "Inconsistency", "Indirectness",
+             "Imprecision", "Other considerations", "Intervention", "Comparator",
+             "Relative (95% CI)", "Absolute (95% CI)", "Certainty", "Importance"],
+            [[f"{p['outcome']} ({p['studies']} {p['design']})",
+              *(rated(p, d) for d in ("risk_of_bias", "inconsistency", "indirectness",
+                                      "imprecision")),
+              p["other"] + (f" ({p['marks']['publication_bias']})"
+                            if "publication_bias" in p["marks"] else ""),
+              p["events_intervention"], p["events_control"], p["relative"], p["absolute"],
+              p["certainty"], p["importance"]] for p in v["profiles"]],
             "Table. GRADE evidence profile",
         )  # fmt: skip
+        for letter, note in v["profiles"][0]["explanations"]:
+            doc.add_paragraph(f"({letter}) {note}")
         for p in v["profiles"]:
             for domain, note in p["notes"].items():
                 doc.add_paragraph(f"{p['outcome']}, {domain.replace('_', ' ')}: {note}")

@@ -106,6 +106,14 @@ def _suggested(
     if entry is not None:
         _apply_author(ratings, entry, problems if problems is not None else [])
     participants = overall.n_exp + overall.n_ctrl
+
+    def arm(events: float | None, total: float) -> str:
+        if not math.isfinite(total) or total <= 0:
+            return ""
+        if events is None:
+            return f"{int(total)}"
+        return f"{int(events)}/{int(total)} ({100 * events / total:.1f}%)"
+
     relative = ""
     anticipated: tuple[Any, ...] = ()
     spec = res.spec
@@ -134,8 +142,14 @@ def _suggested(
             for label, eff in effects.items()
         )
     elif spec.data_type == "cont" and math.isfinite(overall.estimate):
-        relative = grade.continuous_effect_text(
-            spec.measure, overall.estimate, overall.ci_low, overall.ci_high
+        # GRADEpro: no relative effect; the MD/SMD is the absolute effect
+        anticipated = (
+            grade.Anticipated(
+                "",
+                grade.continuous_effect_text(
+                    spec.measure, overall.estimate, overall.ci_low, overall.ci_high
+                ),
+            ),
         )
     return grade.EvidenceProfileRow(
         outcome=o.outcome.name,
@@ -144,6 +158,8 @@ def _suggested(
         studies=overall.studies,
         relative_effect=relative,
         anticipated=anticipated,
+        events_intervention=arm(overall.events_exp, overall.n_exp),
+        events_control=arm(overall.events_ctrl, overall.n_ctrl),
     )
 
 
@@ -176,7 +192,7 @@ def profiles(results: ReviewResults, problems: list[str] | None = None) -> list[
         if not isinstance(entry, dict) or str(entry.get("outcome", "")) in computed:
             continue
         row = grade.from_recorded(entry, recorded.get("footnotes"))
-        d = _row(row, "recorded")
+        d = _row(row, "recorded", entry)
         oid = str(entry.get("outcome", ""))
         label = names.get(oid, oid)
         if entry.get("subgroup"):
@@ -188,11 +204,29 @@ def profiles(results: ReviewResults, problems: list[str] | None = None) -> list[
         if o.result is not None and o.outcome.id not in done and o.result.overall.k >= 1:
             entry = by_outcome.get(o.outcome.id)
             source = "suggested from the data" + (", with the authors' ratings" if entry else "")
-            rows.append(_row(_suggested(o, results, entry, problems), source))
+            rows.append(_row(_suggested(o, results, entry, problems), source, entry))
+    _letter_footnotes(rows)
     return rows
 
 
-def _row(row: Any, source: str) -> dict[str, Any]:
+def _letter_footnotes(rows: list[dict[str, Any]]) -> None:
+    """Number the explanations a, b, c ... across the table, as GRADEpro does: each
+    distinct note gets one letter; ``marks`` maps a domain to its letter."""
+    letters: dict[str, str] = {}
+    for r in rows:
+        r["marks"] = {}
+        for domain, note in r["notes"].items():
+            if r["ratings"].get(domain) in ("not serious", "none", ""):
+                continue
+            if note not in letters:
+                n = len(letters)
+                letters[note] = chr(ord("a") + n) if n < 26 else f"a{n - 25}"
+            r["marks"][domain] = letters[note]
+    for r in rows:
+        r["explanations"] = [(letter, note) for note, letter in letters.items()]
+
+
+def _row(row: Any, source: str, entry: dict[str, Any] | None = None) -> dict[str, Any]:
     sof = row.summary_of_findings()
     ratings = {
         d: (row.ratings[d].level if d in row.ratings else "") for d in DOMAINS
@@ -201,8 +235,29 @@ def _row(row: Any, source: str) -> dict[str, Any]:
         d: row.ratings[d].footnote for d in DOMAINS if d in row.ratings and row.ratings[d].footnote
     }
     recorded = row.recorded_certainty
+    upgrades = [
+        f"{d.replace('_', ' ')} ({r.level})"
+        for d, r in row.ratings.items()
+        if d not in DOMAINS and r.level not in ("none", "not serious")
+    ]
+    other = row.ratings["publication_bias"].level if "publication_bias" in row.ratings else ""
+    other_text = {
+        "not serious": "none",
+        "serious": "publication bias strongly suspected",
+        "very serious": "publication bias very strongly suspected",
+    }.get(other, other)
+    if upgrades:
+        other_text = "; ".join([other_text, *upgrades])
     return {
         "outcome": row.outcome,
+        "studies": "" if row.studies is None else str(row.studies),
+        "design": "observational studies" if row.start == "low" else "randomised trials",
+        "other": other_text,
+        "events_intervention": row.events_intervention,
+        "events_control": row.events_control,
+        "absolute": "; ".join(a.intervention for a in sof.anticipated if a.intervention),
+        "importance": str((entry or {}).get("importance", "")).upper(),
+        "follow_up": row.follow_up,
         "source": source,
         "participants": sof.participants_text,
         "ratings": ratings,
