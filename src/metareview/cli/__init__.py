@@ -25,6 +25,9 @@ revman_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(revman_app, name="revman")
+from metareview.cli.records import records_app  # noqa: E402  (light: typer only)
+
+app.add_typer(records_app, name="records")
 
 
 def _version(value: bool) -> None:

@@ -52,11 +52,16 @@ def run_prisma_csv(direction: str, directory: Path, csv_path: Path) -> int:
             err.print("  " + escape(str(p)))
         return 1
     if direction == "export":
-        if review.meta.prisma is None:
+        from metareview.records.store import effective_prisma
+
+        counts, notes = effective_prisma(directory, review.meta.prisma)
+        for _, n in notes:
+            err.print(f"warning: {escape(n)}")
+        if counts is None:
             err.print("[bold red]error:[/] review.toml has no " + escape("[prisma]") + " counts")
             return 1
         try:
-            write_prisma_csv(review.meta.prisma, csv_path)
+            write_prisma_csv(counts, csv_path)
         except ValueError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}; rename it in review.toml")
             return 1
@@ -140,14 +145,17 @@ def run_figure(kind: str, directory: Path, output: Path, outcome: str | None,
         rows = [j for j in review.judgements() if j.tool == tool]
         fig = traffic_light(rows, rob_tool) if kind == "rob" else rob_summary(rows, rob_tool)
     else:
-        if review.meta.prisma is None:
+        from metareview.records.store import effective_prisma
+
+        counts, notes = effective_prisma(review.root, review.meta.prisma)
+        if counts is None:
             err.print("[bold red]error:[/] review.toml has no " + escape("[prisma]") + " counts")
             return 1
         from metareview.figures.prisma import check_prisma, prisma_flow
 
-        for problem in check_prisma(review.meta.prisma):
+        for problem in [*(m for _, m in notes), *check_prisma(counts)]:
             err.print(f"warning: {escape(problem)}")
-        fig = prisma_flow(review.meta.prisma, strict=False)
+        fig = prisma_flow(counts, strict=False)
     output.parent.mkdir(parents=True, exist_ok=True)
     assert fig is not None
     save(fig, output)

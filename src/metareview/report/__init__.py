@@ -246,8 +246,8 @@ def view(results: ReviewResults) -> dict[str, Any]:
     meta = rv.meta
     prisma_rows: list[tuple[str, str]] = []
     excluded: list[tuple[str, str]] = []
-    if meta.prisma is not None:
-        p = meta.prisma
+    if results.prisma is not None:
+        p = results.prisma
         for db, n in p.databases.items():
             prisma_rows.append((f"Records from {db}", str(n)))
         if len(p.databases) > 1:
@@ -425,20 +425,20 @@ def figures(results: ReviewResults) -> dict[str, Any]:
         rows = [j for j in rv_rob if j.tool == name]
         out[f"rob:{name}"] = traffic_light(rows, tool)
         out[f"robsummary:{name}"] = rob_summary(rows, tool)
-    if rv.meta.prisma is not None:
+    if results.prisma is not None:
         from metareview.figures.prisma import prisma_flow
 
-        out["prisma"] = prisma_flow(rv.meta.prisma, strict=False)
+        out["prisma"] = prisma_flow(results.prisma, strict=False)
     return out
 
 
 def figure_problems(results: ReviewResults) -> list[str]:
     """PRISMA counts that do not add up (shown with the flow diagram)."""
-    if results.review.meta.prisma is None:
+    if results.prisma is None:
         return []
     from metareview.figures.prisma import check_prisma
 
-    return check_prisma(results.review.meta.prisma)
+    return [*results.prisma_notes, *check_prisma(results.prisma)]
 
 
 def render_html(

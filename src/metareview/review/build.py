@@ -19,7 +19,7 @@ from metareview.analysis.result import MetaAnalysisResult
 from metareview.analysis.spec import AnalysisSpec
 from metareview.exceptions import MetaReviewWarning
 from metareview.review.assessments import Assessment, assess
-from metareview.review.model import Comparison, Outcome, ReportedResult, Review
+from metareview.review.model import Comparison, Outcome, Prisma, ReportedResult, Review
 from metareview.review.store import outcome_spec
 
 __all__ = ["OutcomeResult", "ReportedCheck", "ReviewResults", "build", "methods_paragraph"]
@@ -67,6 +67,10 @@ class ReviewResults:
     #: risk-of-bias assessments reconciled: the judgements the review uses, the RoB 2
     #: algorithm's suggestions and the two assessors' agreement
     rob: Assessment = field(default_factory=Assessment)
+    #: the PRISMA counts to show: review.toml's, identification counts from records/
+    prisma: Prisma | None = None
+    #: where review.toml's PRISMA counts disagree with records/ (or dedup is out of date)
+    prisma_notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready results of every outcome."""
@@ -358,10 +362,15 @@ def build(review: Review, progress: Callable[[str], None] | None = None) -> Revi
         messages.extend(f"{outcome.name}: {w}" for w in res.warnings)
         checks = tuple(_check(r, res) for r in reported)
         results.append(OutcomeResult(comparison, outcome, spec, res, reported, checks))
+    from metareview.records.store import effective_prisma
+
+    prisma, prisma_notes = effective_prisma(review.root, review.meta.prisma)
     return ReviewResults(
         review,
         tuple(results),
         methods_paragraph(results, review.meta.preset),
         tuple(messages),
         assess(review.rob, review.rob_answers),
+        prisma,
+        tuple(m for _, m in prisma_notes),
     )

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import sqlite3
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -581,8 +582,23 @@ class _Reader:
         answers = self.read_answers()
         self.check_assessments(rob, answers)
         reported = self.read_reported()
-        if meta is not None and meta.prisma is not None:
-            self.check_prisma(meta.prisma, len(studies) if studies is not None else None)
+        prisma = meta.prisma if meta is not None else None
+        if meta is not None and (self.root / "records" / "records.db").is_file():
+            from metareview.records.store import RecordsError, effective_prisma
+
+            try:
+                prisma, notes = effective_prisma(self.root, meta.prisma)
+            except (RecordsError, OSError, sqlite3.Error) as exc:
+                notes = [("error", f"records/records.db cannot be read: {exc}")]
+            for severity, message in notes:
+                self.add(
+                    message,
+                    "see `metareview records status`",
+                    source="records/records.db",
+                    severity=severity,
+                )
+        if meta is not None and prisma is not None:
+            self.check_prisma(prisma, len(studies) if studies is not None else None)
         group = {TOML: 0, STUDIES: 1, ROB: 3, ANSWERS: 4, REPORTED: 5}
         seen: dict[str, int] = {}
         for p in self.problems:

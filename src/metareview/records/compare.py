@@ -1,0 +1,568 @@
+"""Field-by-field comparison of two records and the rules that decide duplicate / maybe / distinct.
+
+A record is first reduced to a :class:`Prepared` record (every field normalised once by
+:mod:`metareview.records.normalize`).  :func:`compare` measures each field pair and applies
+the rules of the table below in order; the first rule that applies decides.  The decision
+names its rule, says in words what agreed or conflicted, and keeps the measurements, so
+every merge can be explained.  A missing field is never a disagreement.
+
+Field measurements:
+
+* **title**: rapidfuzz ``ratio`` (normalised Indel similarity, 0-1) of the normalised titles,
+  of the titles without spaces, and of embedded alternative titles (a translation in
+  brackets or after ``;``); *contained* when the shorter title (four words, 20 letters or
+  more) occurs inside the longer one (a dropped subtitle).  *same* >= 0.97, *close* >= 0.90
+  or contained, *similar* >= 0.80, *related* >= 0.60.  A title is *informative* with three
+  words and 20 letters (or 30 letters); shorter titles ("Editorial", "Editor's comments")
+  recur and need their own locator.
+* **authors**: surnames match when equal, one contains the other (compound names),
+  Jaro-Winkler >= 0.92, one or two edits apart (typos, OCR), or surname and given name are
+  swapped in one record.  *share* = part of the shorter list (first 10 names) found in the
+  other.  *agree*: same first author and share >= 0.75 (>= 0.6 from three authors), or
+  share 1.0 in another order, or share >= 0.8 from three authors.  *full author list*: the
+  same first author and all of at least three names.
+* **year** difference; **journal**: :func:`~.normalize.journals_compatible`; **volume**,
+  **issue** (a supplement without a number matches any supplement); **pages**:
+  :func:`~.normalize.pages_agree`; **DOI** (an item DOI below its issue DOI is neither
+  equal nor different), **PMID**; **abstract** ratio of the first 500 characters (>= 0.90
+  agrees, needs 100 characters on both sides).
+* **kind**: journal article vs conference paper / proceedings chapter (record type, or a
+  venue name with *conference*, *proceedings*, *congress* ...).
+* **markers**: :func:`~.normalize.title_markers`; **numbers**: the numbers in the titles.
+
+Rules, in order:
+
+=================================  =========  =================================================
+rule                               decision   condition
+=================================  =========  =================================================
+``dissimilar`` (shortcut)          distinct   titles not even *related*, not contained, and no
+                                              shared DOI, PMID or volume + pages
+``title_marker``                   distinct   the title markers differ: an article and its
+                                              erratum, a reply, a comment, a retraction, part 1
+                                              vs part 2.  *maybe* when only one title names a
+                                              part/phase and the titles are close and the
+                                              authors agree
+``hard_conflict``                  distinct   different DOIs, different PMIDs, or years more
+                                              than one apart.  *maybe* when it is the only
+                                              conflict, the informative titles are the same,
+                                              the authors agree, the years are at most one
+                                              apart and volume, pages and issue do not differ
+``same_identifier``                duplicate  the same DOI or PMID and titles *similar*,
+                                              contained or missing on one side; decided before
+                                              the locator conflicts below (an identifier beats
+                                              a mistyped page)
+``identifier_title_mismatch``      maybe      the same DOI or PMID but dissimilar titles;
+                                              *distinct* when pages or authors differ too (an
+                                              issue DOI given to every abstract of a
+                                              supplement)
+``author_conflict``                distinct   different first authors and share < 0.5
+``locator_conflict``               distinct   different first pages, different volumes,
+                                              different numbers in the titles (without agreeing
+                                              pages), journal vs conference with incompatible
+                                              venues, or different plain issues (without
+                                              agreeing pages).  *maybe* when the titles are
+                                              close and informative and the authors agree
+``same_title_and_source``          duplicate  title close (or same/contained), years at most one
+                                              apart, authors agree (or are missing on one
+                                              side), and at least *n* corroborating fields
+                                              among journal, volume, pages, issue, abstract and
+                                              full author list, where *n* = 1, plus 1 for each
+                                              of: a title that is not informative, not *same*,
+                                              years not equal, authors missing on one side, an
+                                              incompatible journal name.  A title that is not
+                                              informative also needs the same pages, abstract,
+                                              or volume and issue (and, a year apart, the same
+                                              volume and pages); a year apart needs the same
+                                              volume, pages or abstract
+``same_citation``                  duplicate  titles present, authors agree, the same year,
+                                              compatible journal, the same volume and pages,
+                                              issues not different, and either close titles or
+                                              the same page range with titles at least
+                                              *related* or one marked as a translation;
+                                              otherwise *maybe*
+``similar_title_uncorroborated``   maybe      title close, authors agree or missing, years at
+                                              most one apart, too little corroboration
+``dissimilar``                     distinct   none of the above
+=================================  =========  =================================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from metareview.records import normalize as nz
+
+if TYPE_CHECKING:
+    from metareview.io.records.model import Record
+
+__all__ = ["Decision", "PairDecision", "Prepared", "compare", "prepare"]
+
+Decision = Literal["duplicate", "maybe", "distinct"]
+
+TITLE_SAME = 0.97
+TITLE_CLOSE = 0.90
+TITLE_SIMILAR = 0.80
+TITLE_RELATED = 0.60
+ABSTRACT_SAME = 0.90
+AUTHOR_SURNAME_JW = 0.92
+MAX_AUTHORS = 10
+
+_CONFERENCE_TYPES = frozenset({"CONF", "CPAPER", "ABST", "INPR", "PROCEEDINGS"})
+_BOOK_TYPES = frozenset({"BOOK", "CHAP", "EBOOK", "ECHAP", "EDBOOK", "SER"})
+_JOURNAL_TYPES = frozenset({"JOUR", "JFULL", "EJOUR", "MGZN", "NEWS"})
+_VENUE_CONFERENCE_RE = re.compile(
+    r"\b(?:conference|congress|symposium|proceedings|workshop|colloquium|meeting)\b", re.I
+)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A record with every compared field normalised once (see :func:`prepare`)."""
+
+    title: str
+    compact: str
+    alternates: tuple[str, ...]
+    markers: frozenset[str]
+    numbers: frozenset[str]
+    authors: tuple[nz.Author, ...]
+    surnames: tuple[str, ...]
+    year: int | None
+    journal: str | None
+    kind: str | None
+    volume: str | None
+    issue: str | None
+    pages: nz.PageRange | None
+    page_first: str | None
+    page_last: str | None
+    page_num: str | None
+    doi: str | None
+    pmid: str | None
+    abstract: str
+    supplement: bool
+    translated: bool
+
+
+def _kind(record: Record) -> str | None:
+    """``"journal"``, ``"conference"`` (conference papers, proceedings and book chapters,
+    which are usually proceedings volumes) or ``None`` when the type is unknown."""
+    rtype = (record.type or "").upper()
+    venue = record.journal or ""
+    if rtype in _CONFERENCE_TYPES or rtype in _BOOK_TYPES:
+        return "conference"
+    if venue and _VENUE_CONFERENCE_RE.search(venue):
+        return "conference"
+    if rtype in _JOURNAL_TYPES:
+        return "journal"
+    return None
+
+
+def prepare(record: Record) -> Prepared:
+    """Normalise the fields of one record that the rules compare."""
+    title = nz.normalize_title(record.title)
+    authors = tuple(nz.normalize_authors(record.authors))
+    pages = nz.normalize_pages(record.pages)
+    page_first = pages[0] if pages else None
+    pmid = nz.normalize_pmid(record.pmid)
+    issue = nz.normalize_issue(record.issue)
+    volume_raw = (record.volume or "").lower()
+    year = nz.normalize_year(record.year)
+    volume = nz.normalize_volume(record.volume)
+    if volume is not None and len(volume) == 4 and volume.isdigit() and 1800 <= int(volume) <= 2100:
+        volume = None  # a year written in the volume field ("2016"), not a volume number
+    abstract = nz.normalize_title(record.abstract[:600]) if record.abstract else ""
+    return Prepared(
+        title=title,
+        compact=title.replace(" ", ""),
+        alternates=tuple(nz.title_alternates(record.title)),
+        markers=nz.title_markers(record.title),
+        numbers=nz.title_numbers(title),
+        authors=authors,
+        surnames=tuple(a.surname for a in authors[:MAX_AUTHORS]),
+        year=year,
+        journal=record.journal.strip()
+        if record.journal and nz.normalize_journal(record.journal)
+        else None,
+        kind=_kind(record),
+        volume=volume,
+        issue=issue,
+        pages=pages,
+        page_first=page_first,
+        page_last=pages[1] if pages else None,
+        page_num=nz.page_number(page_first) if page_first else None,
+        doi=nz.normalize_doi(record.doi),
+        pmid=pmid,
+        abstract=abstract[:500],
+        translated=nz.is_translated_title(record.title),
+        supplement=bool(
+            (issue and issue.startswith("s"))
+            or "suppl" in volume_raw
+            or (page_first and page_first[0] == "s")
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PairDecision:
+    """The decision about one candidate pair of records.
+
+    ``i < j`` are indices into the input list; ``decision`` is ``"duplicate"``, ``"maybe"``
+    or ``"distinct"``; ``rule`` names the rule that decided (see the module table) and
+    ``reason`` says in words which fields agreed or conflicted.  ``similarities`` holds the
+    field measurements: ``title`` and ``authors`` (0-1), ``year_diff``, and 1.0/0.0 for
+    equal/different ``journal``, ``volume``, ``pages``, ``issue``, ``doi``, ``pmid``
+    (absent when a side is missing), ``abstract`` (0-1) when both have one.
+    ``source`` is ``"rules"``, ``"human"`` (a person's decision, see
+    :func:`~metareview.records.dedup.apply_decisions`) or ``"guard"``: the rules said
+    ``duplicate`` (``rule`` and ``reason`` are theirs) but the anti-chaining guard kept the
+    two clusters apart and downgraded the pair to ``maybe``; ``guard`` then says why.
+    """
+
+    i: int
+    j: int
+    decision: Decision
+    rule: str
+    reason: str
+    similarities: dict[str, float] = field(default_factory=dict, compare=False)
+    source: str = "rules"
+    guard: str | None = None
+
+
+# --------------------------------------------------------------------------- field measures
+
+
+def title_similarity(a: Prepared, b: Prepared) -> tuple[float, bool]:
+    """(best similarity 0-1, one title contained in the other) for two prepared titles."""
+    from rapidfuzz.fuzz import partial_ratio, ratio
+
+    if not a.title or not b.title:
+        return 0.0, False
+    if a.compact == b.compact:
+        return 1.0, False
+    best = ratio(a.title, b.title) / 100.0
+    if best < TITLE_SAME:
+        best = max(best, ratio(a.compact, b.compact) / 100.0)
+    if best < TITLE_SAME and (a.alternates or b.alternates):
+        for x in (a.title, *a.alternates):
+            for y in (b.title, *b.alternates):
+                if x is a.title and y is b.title:
+                    continue
+                best = max(best, ratio(x, y) / 100.0)
+    contained = False
+    if best < TITLE_CLOSE:
+        short, long_ = (a, b) if len(a.title) <= len(b.title) else (b, a)
+        if short.title.count(" ") >= 3 and len(short.compact) >= 20:
+            if f" {short.title} " in f" {long_.title} ":
+                contained = True
+            elif len(short.title) < 0.9 * len(long_.title):
+                contained = partial_ratio(short.title, long_.title) >= 97.0
+    return best, contained
+
+
+def _surname_match(x: str, y: str) -> bool:
+    """Surname keys match: equal, one containing the other (compound names, four letters
+    or more), Jaro-Winkler >= 0.92, or one edit apart (five letters or more; two edits
+    from seven letters: OCR errors such as "rn" -> "m")."""
+    from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+    if x == y:
+        return True
+    shorter = min(len(x), len(y))
+    if shorter >= 4 and (x in y or y in x):
+        return True
+    if JaroWinkler.similarity(x, y) >= AUTHOR_SURNAME_JW:
+        return True
+    if shorter >= 5:
+        return Levenshtein.distance(x, y, score_cutoff=2) <= (2 if shorter >= 7 else 1)
+    return False
+
+
+def _swapped(x: nz.Author, y: nz.Author) -> bool:
+    """The same person with surname and given name swapped, or split differently, in one
+    record (``"Andrea, C."`` for Carignani Andrea, ``"Xiaoguang, Wang"`` for Wang Xiaoguang,
+    ``"Giorgi, Rossi P"`` for Giorgi Rossi P; with initials only: ``"Hua, T"`` for Tong
+    Hua)."""
+    if (x.given and x.given == y.surname) or (y.given and y.given == x.surname):
+        return True
+    return bool(
+        not x.given
+        and not y.given
+        and x.initials[:1] == y.surname[:1]
+        and y.initials[:1] == x.surname[:1]
+        and x.surname[:1] != y.surname[:1]
+    )
+
+
+def _same_author(x: nz.Author, y: nz.Author) -> bool:
+    return _surname_match(x.surname, y.surname) or _swapped(x, y)
+
+
+def author_similarity(a: Prepared, b: Prepared) -> tuple[bool | None, float | None]:
+    """(first authors match, share of the shorter list found in the other); ``None`` if a
+    side has no authors.  Surnames match as in :func:`_surname_match`, or when one record
+    swapped surname and given name."""
+    if not a.authors or not b.authors:
+        return None, None
+    first = _same_author(a.authors[0], b.authors[0])
+    xs, ys = a.authors[:MAX_AUTHORS], b.authors[:MAX_AUTHORS]
+    short, long_ = (xs, ys) if len(xs) <= len(ys) else (ys, xs)
+    pool = {y.surname for y in long_}
+    found = 0
+    for x in short:
+        if x.surname in pool or any(_same_author(x, y) for y in long_):
+            found += 1
+    return first, found / len(short)
+
+
+def _informative(p: Prepared) -> bool:
+    """Whether a title can identify a work: three words and 20 characters or more (or 30
+    characters), unlike short recurring titles such as "Editorial introduction" or
+    "Editor's comments"."""
+    return (p.title.count(" ") >= 2 and len(p.compact) >= 20) or len(p.compact) >= 30
+
+
+def _doi_relation(x: str | None, y: str | None) -> bool | None:
+    if x is None or y is None:
+        return None
+    if x == y:
+        return True
+    if x.startswith(y + ".") or y.startswith(x + "."):
+        return None  # an item DOI below an issue/supplement DOI
+    return False
+
+
+def _issue_relation(x: str | None, y: str | None) -> bool | None:
+    """Equal issues; a supplement without a number (``"s"``) matches any supplement."""
+    if x is None or y is None:
+        return None
+    if x == y:
+        return True
+    if (x == "s" and y.startswith("s")) or (y == "s" and x.startswith("s")):
+        return None
+    return False
+
+
+def _eq(x: str | None, y: str | None) -> bool | None:
+    return None if x is None or y is None else x == y
+
+
+# --------------------------------------------------------------------------- the rules
+
+_NEVER = 99  # "needed" corroborations that no pair can reach
+
+
+def _unrelated(a: Prepared, b: Prepared, tsim: float, contained: bool) -> bool:
+    """Titles unrelated (< 0.60, not contained) and no shared DOI, PMID or citation (same
+    volume and pages): then no rule can find a duplicate or a maybe."""
+    return (
+        bool(a.title and b.title)
+        and tsim < TITLE_RELATED
+        and not contained
+        and not (a.doi and a.doi == b.doi)
+        and not (a.pmid and a.pmid == b.pmid)
+        and not (a.volume and a.volume == b.volume and nz.pages_agree(a.pages, b.pages))
+    )
+
+
+def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
+    """Compare two prepared records and decide by the rules of the module table.
+
+    ``i`` and ``j`` are only carried into the returned :class:`PairDecision`.
+    """
+    from rapidfuzz.fuzz import ratio
+
+    tsim, contained = title_similarity(a, b)
+    if _unrelated(a, b, tsim, contained):
+        return PairDecision(i, j, "distinct", "dissimilar", f"title similarity {tsim:.2f}")
+
+    # ------------------------------------------------------------ field measurements
+    sims: dict[str, float] = {}
+    has_titles = bool(a.title and b.title)
+    if has_titles:
+        sims["title"] = round(tsim, 4)
+    if contained:
+        sims["title_contained"] = 1.0
+    first, share = author_similarity(a, b)
+    if share is not None:
+        sims["authors"] = round(share, 4)
+        sims["first_author"] = 1.0 if first else 0.0
+    year_diff = abs(a.year - b.year) if a.year is not None and b.year is not None else None
+    if year_diff is not None:
+        sims["year_diff"] = float(year_diff)
+    journal = nz.journals_compatible(a.journal, b.journal) if a.journal and b.journal else None
+    volume = _eq(a.volume, b.volume)
+    pages = nz.pages_agree(a.pages, b.pages)
+    issue = _issue_relation(a.issue, b.issue)
+    doi = _doi_relation(a.doi, b.doi)
+    pmid = _eq(a.pmid, b.pmid)
+    for name, value in (
+        ("journal", journal),
+        ("volume", volume),
+        ("pages", pages),
+        ("issue", issue),
+        ("doi", doi),
+        ("pmid", pmid),
+    ):
+        if value is not None:
+            sims[name] = 1.0 if value else 0.0
+    abstract: float | None = None
+    if len(a.abstract) >= 100 and len(b.abstract) >= 100:
+        abstract = ratio(a.abstract, b.abstract) / 100.0
+        sims["abstract"] = round(abstract, 4)
+    abstract_agrees = abstract is not None and abstract >= ABSTRACT_SAME
+
+    title_same = has_titles and tsim >= TITLE_SAME
+    title_close = has_titles and (tsim >= TITLE_CLOSE or contained)
+    informative = _informative(a) and _informative(b)
+    n_authors = min(len(a.authors), len(b.authors))
+    authors_missing = share is None
+    authors_agree = share is not None and (
+        (bool(first) and (share >= 0.75 or (share >= 0.6 and n_authors >= 3)))
+        or (share == 1.0 and n_authors >= 2)  # the same names in another order
+        or (share >= 0.8 and n_authors >= 3)  # a garbled first name, the rest agrees
+    )
+    authors_full = bool(first) and share == 1.0 and n_authors >= 3
+    year_ok = year_diff is None or year_diff <= 1
+
+    def decide(decision: Decision, rule: str, reason: str) -> PairDecision:
+        return PairDecision(i, j, decision, rule, reason, sims)
+
+    # ------------------------------------------------------------ 1. title markers
+    if a.markers != b.markers:
+        differing = sorted(a.markers ^ b.markers)
+        only_parts = all(":" in m for m in differing)
+        one_sided = not any(":" in m for m in a.markers) or not any(":" in m for m in b.markers)
+        if only_parts and one_sided and title_close and authors_agree:
+            return decide("maybe", "title_marker", f"only one title names {', '.join(differing)}")
+        return decide("distinct", "title_marker", f"titles differ in {', '.join(differing)}")
+
+    # ------------------------------------------------------------ 2. hard conflicts
+    hard = []
+    if doi is False:
+        hard.append("different DOIs")
+    if pmid is False:
+        hard.append("different PMIDs")
+    if year_diff is not None and year_diff > 1:
+        hard.append(f"years {year_diff} apart")
+    if hard:
+        worth_a_look = (
+            len(hard) == 1
+            and title_same
+            and informative
+            and authors_agree
+            and year_ok
+            and volume is not False
+            and pages is not False
+            and issue is not False
+        )
+        return decide("maybe" if worth_a_look else "distinct", "hard_conflict", "; ".join(hard))
+
+    # ------------------------------------------------------------ 3. same identifier
+    if doi or pmid:
+        what = "DOI" if doi else "PMID"
+        if not has_titles or tsim >= TITLE_SIMILAR or contained:
+            return decide(
+                "duplicate",
+                "same_identifier",
+                f"same {what}, title similarity {tsim:.2f}" if has_titles else f"same {what}",
+            )
+        # a DOI shared by different titles is often an issue or supplement DOI given to
+        # every abstract in it: with different pages or authors the records are distinct
+        shared = pages is False or (first is False and (share or 0.0) < 0.5)
+        return decide(
+            "distinct" if shared else "maybe",
+            "identifier_title_mismatch",
+            f"same {what} but title similarity only {tsim:.2f}"
+            + ("; pages or authors differ too" if shared else ""),
+        )
+
+    # ------------------------------------------------------------ 4. different authors
+    if first is False and share is not None and share < 0.5:
+        return decide(
+            "distinct", "author_conflict", f"different first authors, author overlap {share:.2f}"
+        )
+
+    # ------------------------------------------------------------ 5. locator conflicts
+    locator = []
+    if pages is False:
+        locator.append(f"first page {a.page_first} vs {b.page_first}")
+    if volume is False:
+        locator.append(f"volume {a.volume} vs {b.volume}")
+    if has_titles and not pages and not (a.numbers <= b.numbers or b.numbers <= a.numbers):
+        locator.append("different numbers in the titles")
+    if a.kind and b.kind and a.kind != b.kind and journal is False:
+        locator.append(f"{a.kind} vs {b.kind}")
+    if issue is False and not pages and not a.supplement and not b.supplement:
+        locator.append(f"issue {a.issue} vs {b.issue}")
+    if locator:
+        worth_a_look = title_close and authors_agree and informative
+        return decide(
+            "maybe" if worth_a_look else "distinct", "locator_conflict", "; ".join(locator)
+        )
+
+    # ------------------------------------------------------------ 6. same title and source
+    corroborating = [
+        name
+        for name, value in (
+            ("journal", journal),
+            ("volume", volume),
+            ("first page", pages),
+            ("issue", issue),
+            ("abstract", abstract_agrees),
+            ("full author list", authors_full),
+        )
+        if value
+    ]
+    if title_close and year_ok and (authors_agree or authors_missing):
+        needed = (
+            (1 if informative else 2)
+            + (0 if title_same else 1)
+            + (0 if year_diff == 0 else 1)
+            + (1 if authors_missing else 0)
+            + (1 if journal is False else 0)
+        )
+        if not informative and (
+            not (pages or abstract_agrees or (volume and issue))
+            or (year_diff and not (volume and pages))
+        ):
+            needed = _NEVER  # a short recurring title needs its own locator
+        if year_diff == 1 and not (volume or pages or abstract_agrees):
+            needed = _NEVER  # journal and authors alone do not bridge a year
+        if len(corroborating) >= needed:
+            how = "same" if title_same else ("contained" if contained else "close")
+            return decide(
+                "duplicate",
+                "same_title_and_source",
+                f"title {how} ({tsim:.2f}), "
+                + ("authors agree" if authors_agree else "authors missing on one side")
+                + f", year diff {year_diff}, agreeing: {', '.join(corroborating)}",
+            )
+
+    # ------------------------------------------------------------ 7. same citation
+    if authors_agree and year_diff == 0 and journal and volume and pages and issue is not False:
+        same_range = a.page_last is not None and a.page_last == b.page_last
+        related = tsim >= TITLE_RELATED or a.translated or b.translated
+        if has_titles and (title_close or (same_range and related)):
+            return decide(
+                "duplicate",
+                "same_citation",
+                f"same first author, year, journal, volume and pages; title similarity "
+                f"{tsim:.2f}" + ("; a translated title" if a.translated or b.translated else ""),
+            )
+        return decide(
+            "maybe",
+            "same_citation",
+            "same first author, year, journal, volume and first page, but "
+            + ("the titles differ" if has_titles else "a title is missing"),
+        )
+
+    # ------------------------------------------------------------ 8. the rest
+    if title_close and (authors_agree or authors_missing) and year_ok:
+        return decide(
+            "maybe",
+            "similar_title_uncorroborated",
+            f"title similarity {tsim:.2f} but only {len(corroborating)} corroborating field(s)"
+            + (f": {', '.join(corroborating)}" if corroborating else ""),
+        )
+    return decide("distinct", "dissimilar", f"title similarity {tsim:.2f}")

@@ -1,0 +1,486 @@
+"""Tests of record deduplication (metareview.records): the pair rules, clusters without
+chaining, search sets, merged records with provenance, explanations and a person's
+decisions on ``maybe`` pairs."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from metareview.io.records.model import Provenance, Record
+from metareview.records import (
+    DedupResult,
+    PairDecision,
+    apply_decisions,
+    deduplicate,
+)
+from metareview.records.compare import compare, prepare
+
+ARTICLE = Record(
+    title="Intrapleural streptokinase for the treatment of pleural infection: a randomised trial",
+    authors=["Maskell, Nick A.", "Davies, Clare W. H.", "Nunn, Andrew J."],
+    year=2005,
+    journal="New England Journal of Medicine",
+    volume="352",
+    issue="9",
+    pages="865-874",
+    doi="10.1056/NEJMoa042473",
+    type="JOUR",
+    provenance=Provenance("medline.ris", "MEDLINE", 1),
+)
+
+
+def variant(**changes: object) -> Record:
+    """The article as another database exports it, with some fields changed."""
+    return replace(ARTICLE, **changes)  # type: ignore[arg-type]
+
+
+def decide(a: Record, b: Record) -> PairDecision:
+    return compare(0, 1, prepare(a), prepare(b))
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def test_the_same_article_formatted_differently_is_a_duplicate() -> None:
+    other = variant(
+        title="INTRAPLEURAL STREPTOKINASE FOR THE TREATMENT OF PLEURAL INFECTION - A "
+        "RANDOMISED TRIAL.",
+        authors=["Maskell NA", "Davies CW", "Nunn AJ"],
+        journal="N Engl J Med",
+        pages="865-74",
+        doi="https://doi.org/10.1056/nejmoa042473",
+        provenance=Provenance("embase.ris", "Embase", 7),
+    )
+    pair = decide(ARTICLE, other)
+    assert pair.decision == "duplicate"
+    assert pair.rule == "same_identifier"
+    assert pair.similarities["title"] == 1.0
+    assert pair.similarities["doi"] == 1.0
+
+
+def test_without_identifiers_title_and_source_decide() -> None:
+    other = variant(
+        title="Intrapleural streptokinase for the treatment of pleural infektion: a "
+        "randomized trial",  # two typos
+        authors=["N. A. Maskell", "C. W. H. Davies", "A. J. Nunn"],
+        journal="N. Engl. J. Med.",
+        pages="pp. 865–74",
+        doi=None,
+    )
+    pair = decide(replace(ARTICLE, doi=None), other)
+    assert pair.decision == "duplicate"
+    assert pair.rule == "same_title_and_source"
+    assert "journal" in pair.reason and "first page" in pair.reason
+
+
+def test_diacritics_entities_and_translated_brackets() -> None:
+    base = variant(
+        title="Étude contrôlée de la kinésithérapie respiratoire après chirurgie",
+        doi=None,
+        authors=["Müller, Jürgen", "Çelik, Ayşe"],
+    )
+    other = variant(
+        title="[Etude controlee de la kinesitherapie respiratoire apres chirurgie]. [French]",
+        doi=None,
+        authors=["Muller J", "Celik A"],
+    )
+    assert decide(base, other).decision == "duplicate"
+    entity = variant(title=ARTICLE.title.replace("for the", "for&nbsp;the"), doi=None)  # type: ignore[union-attr]
+    assert decide(replace(ARTICLE, doi=None), entity).decision == "duplicate"
+
+
+def test_dropped_subtitle_is_contained() -> None:
+    short = variant(title="Intrapleural streptokinase for the treatment of pleural infection")
+    pair = decide(replace(ARTICLE, doi=None), replace(short, doi=None))
+    assert pair.decision == "duplicate"
+    assert pair.similarities.get("title_contained") == 1.0
+
+
+def test_translated_title_with_the_same_citation() -> None:
+    original = variant(
+        title="Antibiotic prophylaxis in pulmonary surgery: amoxicillin versus cefamandole",
+        doi=None,
+        journal="Annales Francaises d'Anesthesie et de Reanimation",
+        issue=None,
+    )
+    translated = variant(
+        title="[Comparison of amoxicillin and cefamandole in the prevention of "
+        "bronchopulmonary infections after lung surgery]",
+        doi=None,
+        journal="Ann Fr Anesth Reanim",
+        issue=None,
+    )
+    pair = decide(original, translated)
+    assert pair.decision == "duplicate"
+    assert pair.rule == "same_citation"
+
+
+# --------------------------------------------------------------------------- negative rules
+
+
+def test_erratum_is_not_merged_with_its_article() -> None:
+    erratum = variant(title="Erratum: " + ARTICLE.title, pages="1240", doi=None)  # type: ignore[operator]
+    pair = decide(replace(ARTICLE, doi=None), erratum)
+    assert pair.decision == "distinct"
+    assert pair.rule == "title_marker"
+    assert "erratum" in pair.reason
+
+
+def test_an_erratum_annotation_is_not_an_erratum() -> None:
+    annotated = variant(
+        title=ARTICLE.title + ".[Erratum appears in N Engl J Med. 2005;352(20):2146]",  # type: ignore[operator]
+        doi=None,
+    )
+    assert decide(replace(ARTICLE, doi=None), annotated).decision == "duplicate"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Intrapleural streptokinase for pleural infection - Reply",
+        "Comment on: intrapleural streptokinase for pleural infection",
+        "Re: Intrapleural streptokinase for pleural infection",
+    ],
+)
+def test_replies_and_comments_are_not_merged(title: str) -> None:
+    base = variant(title="Intrapleural streptokinase for pleural infection", doi=None)
+    other = variant(title=title, doi=None, pages="2243-2245")
+    assert decide(base, other).decision == "distinct"
+
+
+def test_part_1_and_part_2_are_distinct() -> None:
+    one = variant(title="Management of pleural infection in adults: part 1", doi=None)
+    two = variant(title="Management of pleural infection in adults: Part II", doi=None)
+    pair = decide(one, two)
+    assert pair.decision == "distinct"
+    assert pair.rule == "title_marker"
+    # a part named on one side only is for a person to look at
+    unnamed = variant(title="Management of pleural infection in adults", doi=None)
+    assert decide(one, unnamed).decision == "maybe"
+
+
+def test_different_trial_phases_are_distinct() -> None:
+    two = variant(title="A phase II trial of talc pleurodesis in malignant effusion", doi=None)
+    three = variant(title="A phase III trial of talc pleurodesis in malignant effusion", doi=None)
+    assert decide(two, three).decision == "distinct"
+
+
+def test_different_first_pages_prevent_a_merge() -> None:
+    other = variant(pages="901-910", doi=None)
+    pair = decide(replace(ARTICLE, doi=None), other)
+    assert pair.decision == "maybe"
+    assert pair.rule == "locator_conflict"
+    assert "first page" in pair.reason
+
+
+def test_different_volumes_prevent_a_merge() -> None:
+    other = variant(volume="353", doi=None)
+    assert decide(replace(ARTICLE, doi=None), other).decision == "maybe"
+
+
+def test_conference_and_journal_versions_are_not_merged() -> None:
+    conference = variant(
+        title="Intrapleural streptokinase for the treatment of pleural infection",
+        journal="Proceedings of the European Respiratory Society Annual Congress",
+        type="CONF",
+        year=2004,
+        volume=None,
+        issue=None,
+        pages="P1234",
+        doi=None,
+    )
+    pair = decide(replace(ARTICLE, doi=None), conference)
+    assert pair.decision != "duplicate"
+
+
+def test_different_dois_prevent_a_merge() -> None:
+    other = variant(doi="10.1056/NEJMoa999999")
+    pair = decide(ARTICLE, other)
+    assert pair.decision == "maybe"  # everything else agrees: a person should look
+    assert pair.rule == "hard_conflict"
+    far = variant(doi="10.1056/NEJMoa999999", year=2009)
+    assert decide(ARTICLE, far).decision == "distinct"
+
+
+def test_years_far_apart_are_distinct() -> None:
+    other = variant(year=2008, doi=None)
+    pair = decide(replace(ARTICLE, doi=None), other)
+    assert pair.decision == "distinct"
+    assert "years 3 apart" in pair.reason
+
+
+def test_different_authors_are_distinct() -> None:
+    other = variant(authors=["Rahman, N. M.", "Lee, Y. C. G."], doi=None)
+    pair = decide(replace(ARTICLE, doi=None), other)
+    assert pair.decision == "distinct"
+    assert pair.rule == "author_conflict"
+
+
+def test_recurring_short_titles_need_their_own_locator() -> None:
+    first = Record(
+        title="Editor's comments",
+        authors=["Weber, Ron"],
+        year=2002,
+        journal="MIS Quarterly",
+        volume="26",
+        issue="1",
+    )
+    second = replace(first, issue="2")
+    third = replace(first, issue=None)
+    assert decide(first, second).decision == "distinct"
+    assert decide(first, third).decision != "duplicate"
+
+
+def test_a_missing_title_is_never_merged_automatically() -> None:
+    untitled = variant(title=None, doi=None)
+    pair = decide(replace(ARTICLE, doi=None), untitled)
+    assert pair.decision == "maybe"
+    assert pair.rule == "same_citation"
+
+
+def test_shared_supplement_doi_with_different_titles() -> None:
+    a = variant(
+        title="Effect of drug A on plaque in mice",
+        doi="10.2337/db14-1-388",
+        pages="A83",
+        authors=["Romacho T"],
+    )
+    b = variant(
+        title="Neonatal activation of the hypothalamus in rats",
+        doi="10.2337/db14-1-388",
+        pages="A63",
+        authors=["Rozo A V"],
+    )
+    assert decide(a, b).decision == "distinct"
+
+
+# --------------------------------------------------------------------------- clusters
+
+
+def chain_records() -> list[Record]:
+    """A and C have different DOIs; B, without a DOI, matches both."""
+    a = variant(doi="10.1000/a1")
+    b = variant(doi=None, authors=["Maskell NA", "Davies CW", "Nunn AJ"])
+    c = variant(doi="10.1000/c3")
+    return [a, b, c]
+
+
+def test_clusters_do_not_chain_records_with_different_dois() -> None:
+    result = deduplicate(chain_records())
+    assert [0, 2] not in result.clusters and [0, 1, 2] not in result.clusters
+    assert sorted(map(len, result.clusters)) == [1, 2]
+    guarded = [p for p in result.pairs if p.source == "guard"]
+    assert len(guarded) == 1
+    assert guarded[0].decision == "maybe"
+    assert guarded[0].guard is not None and "different DOIs" in guarded[0].guard
+    # one question for a person about the two clusters
+    assert len(result.maybe) == 1
+
+
+def test_cluster_order_and_result_accessors() -> None:
+    other = variant(title="Something else entirely about asthma", doi=None, pages="10-19")
+    records = [ARTICLE, other, variant()]
+    result = deduplicate(records)
+    assert result.clusters == [[0, 2], [1]]
+    assert result.duplicate_clusters == [[0, 2]]
+    assert result.removed == [2]
+    assert result.retained == [0, 1]
+    assert result.cluster_of(2) == [0, 2]
+    pair = result.pair(2, 0)
+    assert pair is not None and pair.decision == "duplicate"
+    assert result.pair(0, 1) is None
+    assert len(result.merged) == len(result.clusters)
+
+
+def test_deterministic_and_independent_of_input_order() -> None:
+    records = [*chain_records(), ARTICLE, variant(title="Another paper on pleural disease")]
+    first = deduplicate(records)
+    second = deduplicate(records)
+    assert first.clusters == second.clusters
+    assert [(p.i, p.j, p.decision, p.rule) for p in first.pairs] == [
+        (p.i, p.j, p.decision, p.rule) for p in second.pairs
+    ]
+    order = list(range(len(records)))
+    random.Random(3).shuffle(order)
+    shuffled = deduplicate([records[k] for k in order])
+    back = sorted(sorted(order[m] for m in cluster) for cluster in shuffled.clusters)
+    assert sorted(len(c) for c in back) == sorted(len(c) for c in first.clusters)
+
+
+def test_empty_and_single_input() -> None:
+    assert deduplicate([]).clusters == []
+    single = deduplicate([ARTICLE])
+    assert single.clusters == [[0]]
+    assert single.merged[0].record is ARTICLE
+
+
+# --------------------------------------------------------------------------- search sets
+
+
+def test_records_of_one_search_set_are_never_merged() -> None:
+    records = [ARTICLE, variant(), variant(provenance=Provenance("update.ris", None, 1))]
+    labels = ["2019", "2019", "2024"]
+    result = deduplicate(records, search_sets=labels)
+    owner = {m: k for k, c in enumerate(result.clusters) for m in c}
+    assert owner[0] != owner[1]
+    # the update's record joins exactly one of the two
+    assert sum(owner[2] == owner[k] for k in (0, 1)) == 1
+    assert result.search_sets == ("2019", "2019", "2024")
+
+
+def test_search_sets_as_mapping_or_function() -> None:
+    records = [ARTICLE, variant()]
+    by_file = deduplicate(
+        records, search_sets=lambda r: r.provenance.file if r.provenance else None
+    )
+    assert by_file.clusters == [[0], [1]]
+    assert deduplicate(records, search_sets={0: "old"}).clusters == [[0, 1]]
+    with pytest.raises(ValueError, match="labels for"):
+        deduplicate(records, search_sets=["old"])
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def test_merged_record_keeps_the_most_complete_fields_and_all_provenance() -> None:
+    sparse = Record(
+        title="[Intrapleural streptokinase for the treatment of pleural infection: a "
+        "randomised trial]",
+        authors=["Maskell NA", "Davies CW", "Nunn AJ"],
+        year=2005,
+        journal="N Engl J Med",
+        volume="352",
+        pages="865-74",
+        doi="https://doi.org/10.1056/NEJMoa042473",
+        keywords=["Empyema", "streptokinase"],
+        provenance=Provenance("embase.ris", "Embase", 3),
+    )
+    full = replace(
+        ARTICLE,
+        abstract="Background: pleural infection is common. Methods: we randomly assigned ...",
+        keywords=["Streptokinase", "pleural infection"],
+        pmid="15745977",
+        raw={"TI": [ARTICLE.title or ""]},
+    )
+    result = deduplicate([sparse, full])
+    assert result.clusters == [[0, 1]]
+    merged = result.merged[0]
+    record = merged.record
+    assert record.title == full.title  # not the bracketed translation
+    assert record.authors == full.authors  # full given names over initials
+    assert record.journal == "New England Journal of Medicine"
+    assert record.pages == "865-874"
+    assert record.doi == "10.1056/nejmoa042473"
+    assert record.pmid == "15745977"
+    assert record.abstract == full.abstract
+    assert record.issue == "9"
+    assert record.keywords == ["Empyema", "streptokinase", "pleural infection"]
+    assert record.raw == {"TI": [ARTICLE.title]}
+    assert merged.members == (0, 1)
+    assert merged.provenance == (sparse.provenance, full.provenance)
+    assert merged.field_sources["journal"] == 1
+    assert merged.field_sources["title"] == 1
+    # the inputs are not modified
+    assert sparse.journal == "N Engl J Med"
+
+
+def test_explanations() -> None:
+    result = deduplicate([ARTICLE, variant(authors=["Maskell NA", "Davies CW", "Nunn AJ"])])
+    merged = result.merged[0]
+    assert len(merged.explanation) == 1
+    pair = merged.explanation[0]
+    assert (pair.i, pair.j, pair.decision, pair.rule) == (0, 1, "duplicate", "same_identifier")
+    assert {"title", "authors", "doi", "journal", "volume", "pages"} <= set(pair.similarities)
+    text = merged.explain()
+    assert "same_identifier" in text and "0 ~ 1" in text
+    alone = deduplicate([ARTICLE]).merged[0]
+    assert alone.explain() == "record 0: no duplicates"
+
+
+# --------------------------------------------------------------------------- maybe pairs
+
+
+def maybe_records() -> list[Record]:
+    unrelated = variant(title="Asthma in children", authors=["Smith J"], pages="1-9", doi=None)
+    return [ARTICLE, variant(pages="901-910", doi=None), unrelated]
+
+
+def test_one_maybe_question_per_two_clusters() -> None:
+    records = [ARTICLE, variant(), variant(pages="901-910", doi=None)]
+    result = deduplicate(records)
+    assert result.clusters == [[0, 1], [2]]
+    assert sum(p.decision == "maybe" for p in result.pairs) == 2  # 0~2 and 1~2
+    assert len(result.maybe) == 1
+    kept_apart = apply_decisions(result, {(result.maybe[0].i, result.maybe[0].j): "distinct"})
+    assert kept_apart.clusters == [[0, 1], [2]]
+    assert kept_apart.maybe == []  # the other pair between the clusters is not asked again
+
+
+def test_maybe_pairs_are_not_merged_and_can_be_decided() -> None:
+    result = deduplicate(maybe_records())
+    assert result.clusters == [[0], [1], [2]]
+    assert [(p.i, p.j) for p in result.maybe] == [(0, 1)]
+    merged = apply_decisions(result, {(1, 0): "duplicate"})
+    assert merged.clusters == [[0, 1], [2]]
+    decided = merged.pair(0, 1)
+    assert decided is not None
+    assert (decided.decision, decided.rule, decided.source) == (
+        "duplicate",
+        "human_review",
+        "human",
+    )
+    assert "the rules said maybe" in decided.reason
+    assert merged.maybe == []
+    # the original result is unchanged
+    assert result.clusters == [[0], [1], [2]]
+    # the same through deduplicate(decisions=...)
+    direct = deduplicate(maybe_records(), decisions={(0, 1): "duplicate"})
+    assert direct.clusters == merged.clusters
+
+
+def test_a_human_distinct_decision_splits_a_cluster() -> None:
+    result = deduplicate([ARTICLE, variant()])
+    assert result.clusters == [[0, 1]]
+    split = apply_decisions(result, {(0, 1): "distinct"})
+    assert split.clusters == [[0], [1]]
+    # and it survives a later decision on another pair
+    again = apply_decisions(split, {(0, 1): "distinct"})
+    assert again.clusters == [[0], [1]]
+
+
+def test_human_decisions_may_overrule_the_guard_but_not_themselves() -> None:
+    result = deduplicate(chain_records())
+    forced = apply_decisions(result, {(0, 1): "duplicate", (1, 2): "duplicate"})
+    assert forced.clusters == [[0, 1, 2]]
+    contradicted = apply_decisions(
+        result, {(0, 1): "duplicate", (1, 2): "duplicate", (0, 2): "distinct"}
+    )
+    assert [0, 1, 2] not in contradicted.clusters
+
+
+def test_invalid_decisions_are_rejected() -> None:
+    result = deduplicate(maybe_records())
+    with pytest.raises(ValueError, match="'duplicate' or 'distinct'"):
+        apply_decisions(result, {(0, 1): "maybe"})
+    with pytest.raises(ValueError, match="invalid pair"):
+        apply_decisions(result, {(0, 7): "duplicate"})
+
+
+def test_result_type() -> None:
+    assert isinstance(deduplicate([ARTICLE]), DedupResult)
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, metareview.records; "
+        "print(sorted(m for m in ('pandas', 'rapidfuzz', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

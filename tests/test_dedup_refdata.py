@@ -1,0 +1,140 @@
+"""Deduplication on the labelled benchmark sets of ``../shared/refdata/dedup``.
+
+Scored with bib-dedupe's convention (see ``benchmarks/bench_dedup.py``, whose small CSV
+loader these tests reuse).  Skipped with a reason when the reference data are absent.
+
+Acceptance: specificity >= 0.999 and no cluster mixing two true works on every set;
+sensitivity at least bib-dedupe's published figure.  On four sets that figure is not
+reached, and cannot be without breaking the mandatory conservative rules: their labels put
+into one cluster errata with their articles, replies with letters, records with different
+DOIs, records on different pages, in different volumes or years, or conference abstracts
+with journal articles (the per-set reasons are in ``TARGET_GAPS``).  Those targets are marked
+``xfail(strict=True)``: the test fails as soon as a change reaches them, so that the mark is
+removed.  ``FLOOR`` guards the sensitivity reached today against regressions.
+"""
+
+from __future__ import annotations
+
+import pytest
+from benchmarks.bench_dedup import (
+    SETS,
+    LabelledSet,
+    load_maybe_pairs,
+    load_set,
+    score,
+    truth_indices,
+)
+
+from metareview.records import DedupResult, deduplicate
+from tests.conftest import REFDATA
+
+DEDUP = REFDATA / "dedup"
+SKIP_REASON = f"reference data absent: {DEDUP} not found (CI always has ../shared)"
+
+# bib-dedupe's published sensitivity (output/current_results.md at commit c66515a)
+BIBDEDUPE_SENSITIVITY = {
+    "respiratory": 0.936,
+    "haematology": 0.889,
+    "stroke": 0.994,
+    "cytology_screening": 0.992,
+    "diabetes": 1.000,
+    "digital_work": 0.997,
+}
+# sensitivity reached by this implementation (rounded down): a regression floor
+FLOOR = {
+    "respiratory": 0.98,
+    "haematology": 0.85,
+    "stroke": 0.99,
+    "cytology_screening": 0.993,
+    "diabetes": 0.997,
+    "digital_work": 0.98,
+}
+TARGET_GAPS = {
+    "haematology": "labels cluster errata and 'vol X, pg Y' corrections with their articles, "
+    "a letter with its reply, records with different first pages or issues (one abstract "
+    "printed twice), and trial-registry entries without journal, volume or pages (left as "
+    "maybe); the rules forbid merging them automatically",
+    "stroke": "3 labelled pairs conflict: different e-locators in one issue (e8 vs e3), "
+    "the same abstract in two journals (volume 37 vs 41), a thesis vs its DAI abstract",
+    "diabetes": "3 records: one with a wrong DOI (appet vs regpep), two conference "
+    "abstracts on different pages (51 vs 52) that the labels merge",
+    "digital_work": "labels merge an erratum with its article, two articles with different "
+    "DOIs/volumes/pages, an 'Editorial' with a guest editorial, and conference papers one "
+    "year apart without any locator (which the year rule keeps apart, like early-view "
+    "records, to keep specificity)",
+}
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, tuple[LabelledSet, DedupResult]]:
+    if not DEDUP.is_dir():
+        pytest.skip(SKIP_REASON)
+    out = {}
+    for name in SETS:
+        data = load_set(name, DEDUP)
+        out[name] = (data, deduplicate(data.records))
+    return out
+
+
+def _score(results: dict[str, tuple[LabelledSet, DedupResult]], name: str) -> tuple[float, ...]:
+    data, result = results[name]
+    s = score(result.clusters, truth_indices(data), len(data.records))
+    return s.sensitivity, s.specificity, float(s.fp)
+
+
+def _mixed_clusters(data: LabelledSet, result: DedupResult) -> int:
+    label = {m: k for k, cluster in enumerate(truth_indices(data)) for m in cluster}
+    return sum(1 for cluster in result.clusters if len({label.get(m, -1 - m) for m in cluster}) > 1)
+
+
+LABELLED = [name for name in SETS if name != "special_cases"]
+
+
+@pytest.mark.parametrize("name", LABELLED)
+def test_specificity_and_no_mixed_clusters(
+    results: dict[str, tuple[LabelledSet, DedupResult]], name: str
+) -> None:
+    _, specificity, false_merges = _score(results, name)
+    assert specificity >= 0.999
+    assert false_merges == 0
+    data, result = results[name]
+    # stricter than the convention: no cluster joins two different true works
+    assert _mixed_clusters(data, result) == 0
+
+
+@pytest.mark.parametrize("name", LABELLED)
+def test_sensitivity_floor(results: dict[str, tuple[LabelledSet, DedupResult]], name: str) -> None:
+    assert _score(results, name)[0] >= FLOOR[name]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(strict=True, reason=TARGET_GAPS[name])
+            if name in TARGET_GAPS
+            else (),
+        )
+        for name in LABELLED
+    ],
+)
+def test_sensitivity_reaches_bib_dedupe(
+    results: dict[str, tuple[LabelledSet, DedupResult]], name: str
+) -> None:
+    assert round(_score(results, name)[0], 3) >= BIBDEDUPE_SENSITIVITY[name]
+
+
+def test_special_cases(results: dict[str, tuple[LabelledSet, DedupResult]]) -> None:
+    data, result = results["special_cases"]
+    ids = data.ids
+    merged = sorted(sorted(ids[m] for m in cluster) for cluster in result.duplicate_clusters)
+    assert merged == sorted(sorted(cluster) for cluster in data.clusters)
+    owner = {m: k for k, cluster in enumerate(result.clusters) for m in cluster}
+    index = {x: k for k, x in enumerate(ids)}
+    maybe_pairs = load_maybe_pairs(DEDUP)
+    assert maybe_pairs
+    for a, b in maybe_pairs:
+        assert owner[index[a]] != owner[index[b]], (a, b)
+    # the conference paper with two DOIs is left to a person
+    assert {(ids[p.i], ids[p.j]) for p in result.maybe} >= {("id_0000003", "id_0000004")}
