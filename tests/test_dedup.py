@@ -19,6 +19,7 @@ from metareview.records import (
     deduplicate,
 )
 from metareview.records.compare import compare, prepare
+from metareview.records.normalize import normalize_pages, pages_agree, title_markers
 
 ARTICLE = Record(
     title="Intrapleural streptokinase for the treatment of pleural infection: a randomised trial",
@@ -484,3 +485,41 @@ def test_import_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_two_correction_notices_of_one_article_are_one_record() -> None:
+    """Web of Science cites the corrected article after the title ("(vol 352, pg 865,
+    2005)"), Embase prefixes "Erratum:"; both are the one notice on page 1240."""
+    base = {"doi": None, "pages": "1240", "issue": "12", "authors": ["Maskell, N."]}
+    wos = variant(title=f"{ARTICLE.title} (vol 352, pg 865, 2005)", **base)
+    embase = variant(title=f"Erratum: {ARTICLE.title}", **base)
+    assert title_markers(wos.title) == title_markers(embase.title) == {"erratum"}
+    pair = decide(wos, embase)
+    assert (pair.decision, pair.rule) == ("duplicate", "same_citation")
+    # neither is merged with the article itself
+    assert decide(replace(ARTICLE, doi=None), wos).decision == "distinct"
+
+
+def test_an_impossible_page_range_is_no_evidence() -> None:
+    """ "2297-2108" cannot be a page range: a number is mistyped, so the pages neither
+    agree nor conflict, and the rest of the citation decides."""
+    assert normalize_pages("2297-2108") is None
+    pair = decide(replace(ARTICLE, doi=None, pages="2097-2108"),
+                  replace(ARTICLE, doi=None, pages="2297-2108"))  # fmt: skip
+    assert pair.decision == "duplicate" and "pages" not in pair.similarities
+    # same last page, first pages one mistyped digit apart: no evidence either
+    assert pages_agree(normalize_pages("2141-2147"), normalize_pages("2142-2147")) is None
+    assert pages_agree(normalize_pages("2141-2147"), normalize_pages("2151-2157")) is False
+
+
+def test_a_locator_shifted_by_one_field_is_ignored() -> None:
+    """An export that put the volume in the issue field and the issue in the pages field
+    ("vol -, issue 26, page 9" for volume 26, issue 9, page 1746) neither conflicts nor
+    corroborates; the title, authors, year and journal decide."""
+    abstract = replace(ARTICLE, doi=None, volume="26", issue="9", pages="1746")
+    shifted = replace(abstract, volume=None, issue="26", pages="9")
+    pair = decide(shifted, abstract)
+    assert pair.decision == "duplicate"
+    assert not {"volume", "issue", "pages"} & set(pair.similarities)
+    result = deduplicate([shifted, abstract])
+    assert result.clusters == [[0, 1]]

@@ -298,7 +298,10 @@ def test_pages_agree() -> None:
     assert agree("c37-c42", "37-42") is True  # lettered pages of one journal
     assert agree("1014", "c1804") is None  # print pages vs an electronic locator
     assert agree("S334", "A254") is False
-    assert agree("457-468", "458-468") is False
+    # same last page, first pages one digit apart: a mistyped first page is as likely as
+    # another item, so the pages give no evidence (the other fields decide)
+    assert agree("457-468", "458-468") is None
+    assert agree("457-468", "459-470") is False
     assert agree("5-6", "5-12") is None  # same first page, very different ends
     assert agree("1007-1015", "1007-1115") is True  # one mistyped digit
     assert pages_agree(None, normalize_pages("1-2")) is None

@@ -26,6 +26,9 @@ Field measurements:
   :func:`~.normalize.pages_agree`; **DOI** (an item DOI below its issue DOI is neither
   equal nor different), **PMID**; **abstract** ratio of the first 500 characters (>= 0.90
   agrees, needs 100 characters on both sides).
+* **shifted locator**: a record without a volume whose issue is the other's volume and
+  whose first page is the other's issue (an export that moved each value one field over)
+  has its volume, issue and pages ignored for that pair (and by the clustering guard).
 * **kind**: journal article vs conference paper / proceedings chapter (record type, or a
   venue name with *conference*, *proceedings*, *congress* ...).
 * **markers**: :func:`~.normalize.title_markers`; **numbers**: the numbers in the titles.
@@ -78,7 +81,8 @@ rule                               decision   condition
                                               compatible journal, the same volume and pages,
                                               issues not different, and either close titles or
                                               the same page range with titles at least
-                                              *related* or one marked as a translation;
+                                              *related* or one marked as a translation, or two
+                                              correction notices with related titles;
                                               otherwise *maybe*
 ``similar_title_uncorroborated``   maybe      title close, authors agree or missing, years at
                                               most one apart, too little corroboration
@@ -365,6 +369,20 @@ def _unrelated(a: Prepared, b: Prepared, tsim: float, contained: bool) -> bool:
     )
 
 
+def shifted(a: Prepared, b: Prepared) -> bool:
+    """``a`` has no volume, its issue is ``b``'s volume and its first page ``b``'s issue
+    ("vol -, issue 26, page 9" for volume 26, issue 9): a field shift in the export."""
+    return (
+        a.volume is None
+        and a.issue is not None
+        and b.volume is not None
+        and b.issue is not None
+        and a.issue == b.volume
+        and a.page_first is not None
+        and a.page_first == b.issue
+    )
+
+
 def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
     """Compare two prepared records and decide by the rules of the module table.
 
@@ -394,6 +412,10 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
     volume = _eq(a.volume, b.volume)
     pages = nz.pages_agree(a.pages, b.pages)
     issue = _issue_relation(a.issue, b.issue)
+    if shifted(a, b) or shifted(b, a):
+        # one record's locator is shifted by one field (volume empty, the volume in the
+        # issue field, the issue in the pages field): its locator says nothing
+        volume = pages = issue = None
     doi = _doi_relation(a.doi, b.doi)
     pmid = _eq(a.pmid, b.pmid)
     for name, value in (
@@ -543,7 +565,10 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
     if authors_agree and year_diff == 0 and journal and volume and pages and issue is not False:
         same_range = a.page_last is not None and a.page_last == b.page_last
         related = tsim >= TITLE_RELATED or a.translated or b.translated
-        if has_titles and (title_close or (same_range and related)):
+        # two correction notices (both marked erratum) of one article at one page: the
+        # databases word them differently ("Erratum: Title" / "Title (vol 142, pg 310)")
+        notice = "erratum" in a.markers and related
+        if has_titles and (title_close or (same_range and related) or notice):
             return decide(
                 "duplicate",
                 "same_citation",

@@ -73,7 +73,14 @@ from typing import TYPE_CHECKING
 
 from metareview.records import normalize as nz
 from metareview.records.blocking import candidate_pairs
-from metareview.records.compare import Decision, PairDecision, Prepared, compare, prepare
+from metareview.records.compare import (
+    Decision,
+    PairDecision,
+    Prepared,
+    compare,
+    prepare,
+    shifted,
+)
 
 if TYPE_CHECKING:
     from metareview.io.records.model import Provenance, Record
@@ -258,7 +265,11 @@ def cannot_link(
         return "title markers differ"
     if a.year is not None and b.year is not None and abs(a.year - b.year) > 1:
         return "distant years"
-    if nz.pages_agree(a.pages, b.pages) is False and not (a.doi and a.doi == b.doi):
+    if (
+        nz.pages_agree(a.pages, b.pages) is False
+        and not (a.doi and a.doi == b.doi)
+        and not (shifted(a, b) or shifted(b, a))
+    ):
         return "different first pages"
     return None
 

@@ -319,6 +319,11 @@ _MARKER_HINT_RE = re.compile(
     r"comment|re\s*:|letter|protocol",
     re.IGNORECASE,
 )
+_CORRECTION_CITATION_RE = re.compile(
+    r"\(\s*vol\.?\s*\d+\s*,\s*(?:pg|p|pp)\.?\s*[a-z]?\d+[^()]*\)\s*$"
+    r"|\(\s*[a-z][^()]*\(\s*(?:1[89]|20)\d{2}\s*\)\s*\d+[^()]*\(\s*[a-z]?\d+[^()]*\)\s*\)\s*$",
+    re.IGNORECASE,
+)
 _PART_WORDS = ("part", "phase", "stage", "section", "vol", "series", "study")
 _PART_RE = re.compile(
     r"\b(part|phase|stage|section|volume|vol|series|study)\s+"
@@ -352,6 +357,12 @@ def title_markers(title: str | None) -> frozenset[str]:
         if _MARKER_HINT_RE.search(text)
         else set()
     )
+    # a correction notice cites the article it corrects after the title: Web of Science
+    # "Title (vol 142, pg 310, 2003)", Embase "Title (Journal (2009) 360 (542-544))"
+    cited = _CORRECTION_CITATION_RE.search(text)
+    if cited is not None:
+        tags.add("erratum")
+        text = text[: cited.start()]
     lowered = text.lower()
     if not any(word in lowered for word in _PART_WORDS):
         return frozenset(tags)
@@ -814,8 +825,8 @@ def normalize_pages(pages: str | None) -> PageRange | None:
     ``("457", "468")``; ``"945"`` and ``"945-945"`` give ``("945", None)``; e-locators and
     supplement pages keep their letter (``"e70933"`` -> ``("e70933", None)``,
     ``"S385-9"`` -> ``("s385", "s389")``).  Values a spreadsheet turned into dates
-    (``"01-Jul"``) or numbers (``"2.05031E+15"``), ``"no pagination"`` and fields without a
-    digit give ``None``.
+    (``"01-Jul"``) or numbers (``"2.05031E+15"``), ``"no pagination"``, fields without a
+    digit and impossible ranges (``"2297-2108"``: a mistyped number) give ``None``.
     """
     if not pages:
         return None
@@ -842,7 +853,9 @@ def normalize_pages(pages: str | None) -> PageRange | None:
     if len(last_digits) < len(first_digits):  # 457-68 -> 468
         last_digits = first_digits[: len(first_digits) - len(last_digits)] + last_digits
     if int(last_digits) < int(first_digits):
-        return first_page, None
+        # an impossible range ("2297-2108"): one of the numbers is mistyped and nothing
+        # says which, so the field gives no evidence either way
+        return None
     last_page = (last_letter or letter) + last_digits
     return first_page, None if last_page == first_page else last_page
 
@@ -867,7 +880,8 @@ def pages_agree(a: PageRange | None, b: PageRange | None) -> bool | None:
       last page only) -> ``True``; different first pages -> ``False``; the same first page
       with last pages further apart than two pages or one mistyped digit (``5-6`` vs
       ``5-12``: two editorials opening different issues, or ``1-150`` vs ``1-126``: a
-      monograph paginated differently) -> ``None``.
+      monograph paginated differently) -> ``None``; different first pages one mistyped
+      digit apart with the same last page (``2297-2108`` vs ``2097-2108``) -> ``None``.
     """
     if a is None or b is None:
         return None
@@ -883,6 +897,13 @@ def pages_agree(a: PageRange | None, b: PageRange | None) -> bool | None:
             low, high = _page_parts(ranged[0])[1], _page_parts(ranged[1])[1]
             if low <= _page_parts(single[0])[1] <= high:
                 return True
+    if (
+        a[1] is not None
+        and a[1] == b[1]
+        and len(a[0]) == len(b[0])
+        and sum(c != d for c, d in zip(a[0], b[0], strict=True)) == 1
+    ):
+        return None  # same last page, first pages one mistyped digit apart: no evidence
     return False
 
 
