@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,6 +37,28 @@ def _open(directory: Path, *, create: bool = False) -> RecordsStore:
         raise  # unreachable
 
 
+@contextmanager
+def _clean_errors(directory: Path) -> Iterator[None]:
+    """The records state's errors as one-line messages, never a traceback: a damaged
+    records.db (SQLite errors after opening) and files that cannot be written."""
+    import sqlite3
+
+    from metareview.records.store import DB_NAME, RECORDS_DIR, RecordsError, unreadable
+
+    try:
+        yield
+    except RecordsError as exc:
+        _fail(str(exc))
+    except sqlite3.Error as exc:
+        _fail(unreadable(directory / RECORDS_DIR / DB_NAME, exc))
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else ""
+        _fail(
+            f"{where}: {exc.strerror or exc}; check the path (a file to write needs an "
+            "existing folder: create it first)"
+        )
+
+
 @records_app.command("import")
 def import_(
     directory: DirArg,
@@ -54,14 +78,30 @@ def import_(
     ] = None,
 ) -> None:
     """Copy search exports into DIR/records and load their records."""
-    from metareview.records.store import RecordsError
+    from metareview.records.store import DB_NAME, RECORDS_DIR, RecordsError, RecordsStore
 
-    with _open(directory, create=True) as store:
+    if directory.is_dir() and not (directory / "review.toml").is_file():
+        _fail(
+            f"{directory}: not a review folder (no review.toml); give the review's folder, "
+            f"or create one with `metareview new {directory}`"
+        )
+    new_dir = not (directory / RECORDS_DIR).exists()
+    new_db = not RecordsStore.exists(directory)
+    failed: str | None = None
+    with _open(directory, create=True) as store, _clean_errors(directory):
         try:
             done = store.import_files(files, database, search_set=search_set, format=format)
         except (RecordsError, ValueError) as exc:
-            _fail(str(exc))
-            return
+            failed = str(exc)
+        except OSError as exc:
+            failed = f"{exc.filename or ''}: cannot be read ({exc.strerror or exc})"
+    if failed is not None:
+        if new_db:  # a failed first import leaves no empty records state behind
+            (directory / RECORDS_DIR / DB_NAME).unlink(missing_ok=True)
+            if new_dir and not any((directory / RECORDS_DIR).iterdir()):
+                (directory / RECORDS_DIR).rmdir()
+        _fail(failed)
+        return
     for s in done:
         typer.echo(
             f"records/{s.file}: {s.n_records} records ({s.format}, {s.encoding}) from {s.database}"
@@ -98,6 +138,23 @@ def _show_pair(store: RecordsStore, pair: dict[str, object]) -> None:
     Console().print(t)
 
 
+_ANSWERS = {"d": "d", "duplicate": "d", "y": "d", "yes": "d",
+            "n": "n", "no": "n", "not": "n", "distinct": "n", "not a duplicate": "n",
+            "s": "s", "skip": "s", "": "s", "q": "q", "quit": "q"}  # fmt: skip
+
+
+def _ask() -> str:
+    """One answer: d, n, s or q; anything else is asked again (never taken as a skip)."""
+    while True:
+        answer = typer.prompt(
+            "[d]uplicate, [n]ot a duplicate, [s]kip, [q]uit", default="s", show_default=False
+        )
+        key = _ANSWERS.get(answer.strip().lower())
+        if key is not None:
+            return key
+        typer.echo(f"{answer!r} is not an answer: type d, n, s or q")
+
+
 @records_app.command("dedup")
 def dedup(
     directory: DirArg,
@@ -118,45 +175,34 @@ def dedup(
     ] = "reviewer",
 ) -> None:
     """Deduplicate every imported record; maybe pairs are left for a person."""
-    from metareview.records.store import RecordsError
-
-    with _open(directory) as store:
-        try:
-            if import_decisions is not None:
-                n = store.import_decisions(import_decisions, decided_by=reviewer)
-                typer.echo(f"{n} decisions read from {import_decisions}")
-            summary = store.run_dedup()
-            if review_maybe:
-                pending = store.maybe_pairs()
-                decided: dict[tuple[int, int], str] = {}
+    with _open(directory) as store, _clean_errors(directory):
+        if import_decisions is not None:
+            n = store.import_decisions(import_decisions, decided_by=reviewer)
+            typer.echo(f"{n} decisions read from {import_decisions}")
+        summary = store.run_dedup()
+        if review_maybe:
+            pending = store.maybe_pairs()
+            decided: dict[tuple[int, int], str] = {}
+            try:
                 for k, pair in enumerate(pending, start=1):
                     typer.echo(f"\nPair {k} of {len(pending)}")
                     _show_pair(store, pair)
-                    answer = (
-                        typer.prompt(
-                            "[d]uplicate, [n]ot a duplicate, [s]kip, [q]uit",
-                            default="s",
-                            show_default=False,
-                        )
-                        .strip()
-                        .lower()[:1]
-                    )
+                    answer = _ask()
                     if answer == "q":
                         break
                     if answer in ("d", "n"):
                         decided[(int(pair["a"]), int(pair["b"]))] = (
                             "duplicate" if answer == "d" else "distinct"
                         )
-                if decided:
-                    store.record_decisions(decided, decided_by=reviewer)
-                    summary = store.run_dedup()
-                    typer.echo(f"\n{len(decided)} decisions recorded")
-            if export_maybe is not None:
-                n = store.export_maybe(export_maybe)
-                typer.echo(f"{n} undecided maybe pairs written to {export_maybe}")
-        except RecordsError as exc:
-            _fail(str(exc))
-            return
+            except (typer.Abort, EOFError, KeyboardInterrupt):
+                typer.echo("\nStopped: the decisions made so far are kept.")
+            if decided:
+                store.record_decisions(decided, decided_by=reviewer)
+                summary = store.run_dedup()
+                typer.echo(f"\n{len(decided)} decisions recorded")
+        if export_maybe is not None:
+            n = store.export_maybe(export_maybe)
+            typer.echo(f"{n} undecided maybe pairs written to {export_maybe}")
     typer.echo(
         f"{summary.n_records} records -> {summary.n_clusters} unique "
         f"({summary.n_removed} duplicates removed); {summary.n_maybe_pending} maybe pairs "
@@ -176,25 +222,36 @@ def export(
     import io
 
     from metareview.io.records import write_csv, write_ris
-    from metareview.records.store import RecordsError
 
     fmt = format.lower()
     if fmt not in ("ris", "csv"):
         _fail(f"--format {format!r}: use ris or csv")
-    with _open(directory) as store:
-        try:
-            merged = store.merged()
-        except RecordsError as exc:
-            _fail(str(exc))
-            return
+    with _open(directory) as store, _clean_errors(directory):
+        merged = store.merged()
     writer = write_ris if fmt == "ris" else write_csv
     if output is None:
         buf = io.StringIO()
         writer(merged, buf)
         typer.echo(buf.getvalue(), nl=False)
     else:
-        writer(merged, output)
+        with _clean_errors(directory):
+            writer(merged, output)
         typer.echo(f"{len(merged)} records written to {output}", err=True)
+
+
+@records_app.command("remove")
+def remove(
+    directory: DirArg,
+    file: Annotated[str, typer.Argument(help="The imported file (its name in records/).")],
+) -> None:
+    """Undo an import (e.g. one given the wrong --database): its records, the decisions
+    about them and its copy in records/.  Run `records dedup` again afterwards."""
+    with _open(directory) as store, _clean_errors(directory):
+        n_records, n_decisions = store.remove_import(file)
+    typer.echo(
+        f"removed records/{Path(file).name}: {n_records} records, {n_decisions} decisions "
+        "about them; run `metareview records dedup` again"
+    )
 
 
 @records_app.command("status")
@@ -203,7 +260,7 @@ def status(directory: DirArg) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    with _open(directory) as store:
+    with _open(directory) as store, _clean_errors(directory):
         st = store.status()
     t = Table(title="Imports")
     for col in ("file", "database", "format", "records", "warnings", "search set"):

@@ -178,6 +178,15 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
+def unreadable(path: Path, exc: BaseException) -> str:
+    """The message for a records database SQLite cannot use."""
+    return (
+        f"{path}: cannot be read as a metareview records database ({exc}); restore it from "
+        "git (`git checkout -- records/records.db`) or a backup; the exports in records/ "
+        "are intact and can be imported again into a fresh database"
+    )
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -204,7 +213,12 @@ class RecordsStore:
         return (Path(review_dir) / RECORDS_DIR / DB_NAME).is_file()
 
     @classmethod
-    def open(cls, review_dir: str | Path, *, create: bool = False) -> RecordsStore:
+    def open(
+        cls, review_dir: str | Path, *, create: bool = False, readonly: bool = False
+    ) -> RecordsStore:
+        """Open (``create``: create) the records state; ``readonly`` opens the database
+        without writing anything (no migration: an older schema is reported instead), as
+        ``validate`` and ``report`` do: loading a review never writes."""
         root = Path(review_dir)
         if not root.is_dir():
             raise RecordsError(f"{root}: the review folder does not exist")
@@ -214,11 +228,30 @@ class RecordsStore:
                 f"{path}: no records yet; import search exports first with "
                 f"`metareview records import {root} FILE... --database NAME`"
             )
-        path.parent.mkdir(exist_ok=True)
-        conn = sqlite3.connect(path)
-        conn.execute("PRAGMA foreign_keys = ON")
-        store = cls(root, conn)
-        store._migrate()
+        if readonly:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        else:
+            path.parent.mkdir(exist_ok=True)
+            conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            store = cls(root, conn)
+            if not readonly:
+                store._migrate()
+            elif (version := store.version) != len(MIGRATIONS):
+                conn.close()
+                raise RecordsError(
+                    f"{path}: schema version {version}, this metareview uses "
+                    f"{len(MIGRATIONS)}; "
+                    + (
+                        "upgrade metareview"
+                        if version > len(MIGRATIONS)
+                        else f"run `metareview records status {root}` once to upgrade it"
+                    )
+                )
+        except sqlite3.Error as exc:
+            conn.close()
+            raise RecordsError(unreadable(path, exc)) from None
         return store
 
     def close(self) -> None:
@@ -275,14 +308,30 @@ class RecordsStore:
         if not database.strip():
             raise RecordsError("--database is empty; name the database searched, e.g. MEDLINE")
         plans: list[tuple[Path, Path, str]] = []
+        names: dict[str, Path] = {}
+        digests: dict[str, Path] = {}
         for f in files:
             src = Path(f)
             if not src.is_file():
                 raise RecordsError(f"{src}: no such file")
             digest = _sha256(src)
             target = self.dir / src.name
+            if src.name in names or digest in digests:
+                first = digests.get(digest) or names[src.name]
+                raise RecordsError(
+                    f"{src}: given twice in this import (also as {first}): "
+                    + (
+                        "the same content; give each export once"
+                        if digest in digests
+                        else "the same name; rename one of the two exports"
+                    )
+                )
+            names[src.name] = src
+            digests[digest] = src
             row = self.conn.execute(
-                "SELECT file, sha256 FROM imports WHERE file = ? OR sha256 = ?",
+                # the same content under another name is the same export again, except
+                # for exports without records (two searches with no hits look alike)
+                "SELECT file, sha256 FROM imports WHERE file = ? OR (sha256 = ? AND n_records > 0)",
                 (src.name, digest),
             ).fetchone()
             if row is not None:
@@ -299,84 +348,155 @@ class RecordsStore:
             if target.exists() and target.resolve() != src.resolve() and _sha256(target) != digest:
                 raise RecordsError(f"{target} exists and differs from {src}; rename the new export")
             plans.append((src, target, digest))
+        # read every file before anything is copied or stored: all files or none
+        results = []
+        for src, _target, _digest in plans:
+            result = read_records(src, database=database, format=format)
+            problems = [w for w in result.warnings if not w.message.startswith("no records")]
+            if not result.records and problems:
+                # content that could not be read (a damaged workbook, a wrong --format):
+                # refused, since an import cannot be undone; an empty export (a search
+                # without hits) is imported with its warning
+                why = "; ".join(w.message for w in problems[:3])
+                raise RecordsError(
+                    f"{src}: no records could be read from it as {result.format} ({why}); "
+                    "check that it is the database's export of the search (and --format, "
+                    "if given); nothing was imported"
+                )
+            results.append(result)
         out: list[ImportSummary] = []
-        with self._tx():
-            for src, target, digest in plans:
-                result = read_records(src, database=database, format=format)
-                if target.resolve() != src.resolve():
-                    shutil.copyfile(src, target)
-                rel = target.name
-                cur = self.conn.execute(
-                    "INSERT INTO imports (file, database, format, encoding, sha256, n_records,"
-                    " n_warnings, search_set, imported_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (
-                        rel,
-                        database,
-                        result.format,
-                        result.encoding,
-                        digest,
-                        len(result.records),
-                        len(result.warnings),
-                        search_set,
-                        _now(),
-                    ),
-                )
-                import_id = cur.lastrowid
-                self.conn.executemany(
-                    "INSERT INTO records (import_id, number, line, title, authors, year, journal,"
-                    " volume, issue, pages, doi, pmid, issn, isbn, abstract, keywords, language,"
-                    " type, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
+        copied: list[Path] = []
+        try:
+            with self._tx():
+                for (src, target, digest), result in zip(plans, results, strict=True):
+                    if target.resolve() != src.resolve() and not target.exists():
+                        copied.append(target)
+                        shutil.copyfile(src, target)
+                    rel = target.name
+                    cur = self.conn.execute(
+                        "INSERT INTO imports (file, database, format, encoding, sha256, n_records,"
+                        " n_warnings, search_set, imported_at) VALUES (?,?,?,?,?,?,?,?,?)",
                         (
-                            import_id,
-                            k,
-                            r.provenance.line if r.provenance else None,
-                            r.title,
-                            json.dumps(r.authors, ensure_ascii=False),
-                            r.year,
-                            r.journal,
-                            r.volume,
-                            r.issue,
-                            r.pages,
-                            r.doi,
-                            r.pmid,
-                            r.issn,
-                            r.isbn,
-                            r.abstract,
-                            json.dumps(r.keywords, ensure_ascii=False),
-                            r.language,
-                            r.type,
-                            json.dumps(r.raw, ensure_ascii=False),
-                        )
-                        for k, r in enumerate(result.records, start=1)
-                    ),
-                )
-                self.conn.executemany(
-                    "INSERT INTO import_warnings (import_id, line, message) VALUES (?,?,?)",
-                    ((import_id, w.line, w.message) for w in result.warnings),
-                )
-                out.append(
-                    ImportSummary(
-                        rel,
-                        database,
-                        result.format,
-                        result.encoding,
-                        len(result.records),
-                        tuple(result.warnings),
+                            rel,
+                            database,
+                            result.format,
+                            result.encoding,
+                            digest,
+                            len(result.records),
+                            len(result.warnings),
+                            search_set,
+                            _now(),
+                        ),
                     )
-                )
+                    import_id = cur.lastrowid
+                    self.conn.executemany(
+                        "INSERT INTO records (import_id, number, line, title, authors, year,"
+                        " journal, volume, issue, pages, doi, pmid, issn, isbn, abstract,"
+                        " keywords, language, type, raw)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            (
+                                import_id,
+                                k,
+                                r.provenance.line if r.provenance else None,
+                                r.title,
+                                json.dumps(r.authors, ensure_ascii=False),
+                                r.year,
+                                r.journal,
+                                r.volume,
+                                r.issue,
+                                r.pages,
+                                r.doi,
+                                r.pmid,
+                                r.issn,
+                                r.isbn,
+                                r.abstract,
+                                json.dumps(r.keywords, ensure_ascii=False),
+                                r.language,
+                                r.type,
+                                json.dumps(r.raw, ensure_ascii=False),
+                            )
+                            for k, r in enumerate(result.records, start=1)
+                        ),
+                    )
+                    self.conn.executemany(
+                        "INSERT INTO import_warnings (import_id, line, message) VALUES (?,?,?)",
+                        ((import_id, w.line, w.message) for w in result.warnings),
+                    )
+                    out.append(
+                        ImportSummary(
+                            rel,
+                            database,
+                            result.format,
+                            result.encoding,
+                            len(result.records),
+                            tuple(result.warnings),
+                        )
+                    )
+        except BaseException:
+            for target in copied:  # no copied file outlives a failed import
+                target.unlink(missing_ok=True)
+            raise
         return out
 
     # -- reading -----------------------------------------------------------------------------
 
+    def remove_import(self, file: str) -> tuple[int, int]:
+        """Undo the import of ``records/<file>``: its records, its warnings, the people's
+        decisions about its records, and the copy in ``records/``.  The last
+        deduplication is then out of date.  Returns (records removed, decisions removed).
+        """
+        name = Path(file).name
+        row = self.conn.execute("SELECT id FROM imports WHERE file = ?", (name,)).fetchone()
+        if row is None:
+            known = [f for (f,) in self.conn.execute("SELECT file FROM imports ORDER BY id")]
+            raise RecordsError(
+                f"{name}: not an imported file; the imports are: {', '.join(known) or 'none'}"
+            )
+        import_id = row[0]
+        ids = "SELECT id FROM records WHERE import_id = ?"
+        with self._tx():
+            n_decisions = self.conn.execute(
+                f"DELETE FROM decisions WHERE a IN ({ids}) OR b IN ({ids})",
+                (import_id, import_id),
+            ).rowcount
+            # the last run's pairs and clusters refer to these records: drop them (the run
+            # itself stays in the history; its counts no longer match, so it is stale)
+            self.conn.execute(
+                f"DELETE FROM pairs WHERE a IN ({ids}) OR b IN ({ids})", (import_id, import_id)
+            )
+            self.conn.execute(f"DELETE FROM clusters WHERE record_id IN ({ids})", (import_id,))
+            n_records = self.conn.execute(
+                "DELETE FROM records WHERE import_id = ?", (import_id,)
+            ).rowcount
+            self.conn.execute("DELETE FROM import_warnings WHERE import_id = ?", (import_id,))
+            self.conn.execute("DELETE FROM imports WHERE id = ?", (import_id,))
+        (self.dir / name).unlink(missing_ok=True)
+        return n_records, n_decisions
+
     def records(self) -> tuple[list[int], list[Record], list[str | None]]:
         """Every record in id order: (ids, records, search-set labels)."""
-        rows = self.conn.execute(
+        return self._load()
+
+    def _load(
+        self, wanted: Sequence[int] | None = None
+    ) -> tuple[list[int], list[Record], list[str | None]]:
+        sql = (
             "SELECT r.id, r.number, r.line, r.title, r.authors, r.year, r.journal, r.volume,"
             " r.issue, r.pages, r.doi, r.pmid, r.issn, r.isbn, r.abstract, r.keywords,"
             " r.language, r.type, r.raw, i.file, i.database, i.search_set"
-            " FROM records r JOIN imports i ON i.id = r.import_id ORDER BY r.id"
-        ).fetchall()
+            " FROM records r JOIN imports i ON i.id = r.import_id"
+        )
+        if wanted is None:
+            rows = self.conn.execute(sql + " ORDER BY r.id").fetchall()
+        else:  # only these ids (a few pairs to show): not every record of the review
+            rows = []
+            for k in range(0, len(wanted), 500):
+                chunk = wanted[k : k + 500]
+                rows += self.conn.execute(
+                    f"{sql} WHERE r.id IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
+            rows.sort(key=lambda row: row[0])
         ids: list[int] = []
         records: list[Record] = []
         sets: list[str | None] = []
@@ -502,16 +622,44 @@ class RecordsStore:
         return bool(run["n_records"] != n or run["max_record_id"] != top)
 
     def maybe_pairs(self, *, pending_only: bool = True) -> list[dict[str, Any]]:
-        """The last run's "maybe" pairs (those without a person's decision by default)."""
+        """The last run's questions for a person (those without a person's decision by
+        default): as :attr:`~metareview.records.dedup.DedupResult.maybe`, one "maybe" pair
+        per two clusters (the most similar titles), none inside a cluster, none between
+        clusters a person kept apart; the count is the run's ``n_maybe``.
+        """
         decided = self.decisions()
-        rows = self.conn.execute(
+        last = "(SELECT MAX(id) FROM dedup_runs)"
+        owner: dict[int, int] = dict(
+            self.conn.execute(f"SELECT record_id, cluster FROM clusters WHERE run_id = {last}")
+        )
+        settled = {
+            frozenset((owner.get(a), owner.get(b)))
+            for a, b in self.conn.execute(
+                f"SELECT a, b FROM pairs WHERE run_id = {last} AND source = 'human'"
+                " AND decision = 'distinct'"
+            )
+        }
+        best: dict[frozenset[int | None], dict[str, Any]] = {}
+        for a, b, rule, reason, sims in self.conn.execute(
             "SELECT a, b, rule, reason, similarities FROM pairs WHERE decision = 'maybe'"
-            " AND run_id = (SELECT MAX(id) FROM dedup_runs) ORDER BY a, b"
-        ).fetchall()
+            f" AND run_id = {last} ORDER BY a, b"
+        ):
+            if owner.get(a) == owner.get(b):
+                continue  # already one cluster through duplicate pairs
+            key = frozenset((owner.get(a), owner.get(b)))
+            if key in settled:
+                continue
+            pair = {"a": a, "b": b, "rule": rule, "reason": reason,
+                    "similarities": json.loads(sims)}  # fmt: skip
+            held = best.get(key)
+            if held is None or pair["similarities"].get("title", 0.0) > held["similarities"].get(
+                "title", 0.0
+            ):
+                best[key] = pair
         return [
-            {"a": a, "b": b, "rule": rule, "reason": reason, "similarities": json.loads(sims)}
-            for a, b, rule, reason, sims in rows
-            if not pending_only or (a, b) not in decided
+            p
+            for p in sorted(best.values(), key=lambda p: (p["a"], p["b"]))
+            if not pending_only or (p["a"], p["b"]) not in decided
         ]
 
     def record(self, record_id: int) -> tuple[Record, str, str]:
@@ -526,10 +674,7 @@ class RecordsStore:
     def records_by_id(
         self, wanted: Iterable[int]
     ) -> tuple[list[int], list[Record], list[str | None]]:
-        want = set(wanted)
-        ids, records, sets = self.records()
-        keep = [k for k, rid in enumerate(ids) if rid in want]
-        return [ids[k] for k in keep], [records[k] for k in keep], [sets[k] for k in keep]
+        return self._load(sorted({int(rid) for rid in wanted}))
 
     def record_decisions(
         self, decisions: Mapping[tuple[int, int], str], *, decided_by: str, note: str = ""
@@ -588,12 +733,19 @@ class RecordsStore:
 
     def import_decisions(self, path: str | Path, *, decided_by: str) -> int:
         """Read a filled-in maybe-pairs CSV; rows with an empty decision are skipped."""
+        import io
+
         p = Path(path)
         try:
             text = p.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RecordsError(f"{p}: cannot read it as UTF-8 text ({exc})") from None
-        reader = csv.DictReader(text.splitlines())
+        except UnicodeDecodeError as exc:
+            raise RecordsError(
+                f"{p}: not UTF-8 text ({exc}); save it as CSV UTF-8 (the encoding "
+                "`--export-maybe` writes) and import it again"
+            ) from None
+        except OSError as exc:
+            raise RecordsError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         missing = [
             c for c in ("record_a", "record_b", "decision") if c not in (reader.fieldnames or [])
         ]
@@ -605,8 +757,12 @@ class RecordsStore:
         words = {"duplicate": "duplicate", "dup": "duplicate", "yes": "duplicate", "y": "duplicate",
                  "distinct": "distinct", "not duplicate": "distinct", "no": "distinct",
                  "n": "distinct"}  # fmt: skip
+        known = {r for (r,) in self.conn.execute("SELECT id FROM records")}
         decisions: dict[tuple[int, int], str] = {}
-        for line, row in enumerate(reader, start=2):
+        where: dict[tuple[int, int], int] = {}
+        end = reader.line_num  # physical lines: a cell may hold line breaks
+        for row in reader:
+            line, end = end + 1, reader.line_num
             value = (row.get("decision") or "").strip().lower()
             if not value:
                 continue
@@ -621,7 +777,22 @@ class RecordsStore:
                 raise RecordsError(
                     f"{p}:{line}: record_a/record_b must be record ids (whole numbers)"
                 ) from None
-            decisions[(a, b)] = words[value]
+            bad = [str(x) for x in (a, b) if x not in known]
+            if bad or a == b:
+                raise RecordsError(
+                    f"{p}:{line}: record_a/record_b "
+                    + (f"{' and '.join(bad)}: no such record" if bad else "are the same record")
+                    + " in this review; use the ids of a file written by `metareview records "
+                    "dedup DIR --export-maybe FILE` for this review folder"
+                )
+            key = (min(a, b), max(a, b))
+            if key in decisions and decisions[key] != words[value]:
+                raise RecordsError(
+                    f"{p}:{line}: records {a} and {b} are decided {words[value]}, but "
+                    f"{decisions[key]} on line {where[key]}; keep one of the two decisions"
+                )
+            decisions[key] = words[value]
+            where[key] = line
         return self.record_decisions(decisions, decided_by=decided_by) if decisions else 0
 
     # -- outputs -----------------------------------------------------------------------------
@@ -708,8 +879,10 @@ def effective_prisma(review_dir: str | Path, prisma: Any) -> tuple[Any, list[tup
 
     if not RecordsStore.exists(review_dir):
         return prisma, []
-    with RecordsStore.open(review_dir) as store:
+    with RecordsStore.open(review_dir, readonly=True) as store:
         counts = store.prisma_counts()
+    if not counts["databases"]:
+        return prisma, []  # a database without any import (say a first import failed)
     problems: list[tuple[str, str]] = []
     base = prisma if prisma is not None else Prisma()
     update: dict[str, Any] = {"databases": counts["databases"]}

@@ -588,7 +588,9 @@ class _Reader:
 
             try:
                 prisma, notes = effective_prisma(self.root, meta.prisma)
-            except (RecordsError, OSError, sqlite3.Error) as exc:
+            except RecordsError as exc:
+                notes = [("error", str(exc))]
+            except (OSError, sqlite3.Error) as exc:
                 notes = [("error", f"records/records.db cannot be read: {exc}")]
             for severity, message in notes:
                 self.add(
