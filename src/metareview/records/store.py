@@ -354,9 +354,9 @@ class RecordsStore:
             result = read_records(src, database=database, format=format)
             problems = [w for w in result.warnings if not w.message.startswith("no records")]
             if not result.records and problems:
-                # content that could not be read (a damaged workbook, a wrong --format):
-                # refused, since an import cannot be undone; an empty export (a search
-                # without hits) is imported with its warning
+                # content that could not be read (a damaged workbook, a wrong --format)
+                # is refused rather than counted as a search without hits; an empty
+                # export (a search without hits) is imported with its warning
                 why = "; ".join(w.message for w in problems[:3])
                 raise RecordsError(
                     f"{src}: no records could be read from it as {result.format} ({why}); "
