@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from metareview import __version__
+from metareview.cli.records import records_app  # light: typer only
 
 app = typer.Typer(
     name="metareview",
@@ -25,8 +26,6 @@ revman_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(revman_app, name="revman")
-from metareview.cli.records import records_app  # noqa: E402  (light: typer only)
-
 app.add_typer(records_app, name="records")
 
 

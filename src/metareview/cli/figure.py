@@ -118,7 +118,7 @@ def run_figure(kind: str, directory: Path, output: Path, outcome: str | None,
         if kind == "forest":
             from metareview.report import _forest
 
-            fig = _forest(o, review)
+            fig = _forest(o, results)
         elif kind in ("funnel", "contour-funnel"):
             from metareview.figures.funnel import funnel_plot
 
@@ -132,7 +132,8 @@ def run_figure(kind: str, directory: Path, output: Path, outcome: str | None,
                 err.print(f"[bold red]error:[/] {escape(str(exc))}")
                 return 1
     elif kind in ("rob", "robsummary"):
-        tools = list(dict.fromkeys(j.tool for j in review.judgements()))
+        judgements = review.judgements()
+        tools = list(dict.fromkeys(j.tool for j in judgements))
         if tool is None and len(tools) == 1:
             tool = tools[0]
         rob_tool = review.meta.rob_tool(tool) if tool else None
@@ -142,7 +143,7 @@ def run_figure(kind: str, directory: Path, output: Path, outcome: str | None,
             return 1
         from metareview.figures.rob import rob_summary, traffic_light
 
-        rows = [j for j in review.judgements() if j.tool == tool]
+        rows = [j for j in judgements if j.tool == tool]
         fig = traffic_light(rows, rob_tool) if kind == "rob" else rob_summary(rows, rob_tool)
     else:
         from metareview.records.store import effective_prisma

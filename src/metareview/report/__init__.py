@@ -352,11 +352,12 @@ _FOREST_RISK = {"low": "low", "some": "unclear", "unclear": "unclear", "high": "
 
 
 def _forest_rob(
-    o: OutcomeResult, review: Any
+    o: OutcomeResult, results: ReviewResults
 ) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
     """Risk-of-bias columns for a forest plot: the first tool with judgements of the
     outcome's studies (outcome-level judgements of this outcome win over study-level)."""
-    judgements = review.judgements() if o.result is not None else []
+    judgements = results.rob.final
+    review = results.review
     if o.result is None or not judgements:
         return {}, []
     studies = {r.study for r in o.result.studies}
@@ -379,7 +380,7 @@ def _forest_rob(
     return {}, []
 
 
-def _forest(o: OutcomeResult, review: Any = None) -> Any:
+def _forest(o: OutcomeResult, results: ReviewResults | None = None) -> Any:
     """The outcome's forest plot (a matplotlib Figure), or None without per-study data."""
     if o.result is None:
         return None
@@ -389,7 +390,7 @@ def _forest(o: OutcomeResult, review: Any = None) -> Any:
         o.outcome.favours_exp or "Favours experimental",
         o.outcome.favours_ctrl or "Favours control",
     )
-    rob, domains = _forest_rob(o, review) if review is not None else ({}, [])
+    rob, domains = _forest_rob(o, results) if results is not None else ({}, [])
     return forest_plot(
         o.result, favours=favours, prediction=o.spec.prediction != "none",
         rob=rob or None, rob_domains=domains or None,
@@ -405,7 +406,7 @@ def figures(results: ReviewResults) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for o in results.outcomes:
-        fig = _forest(o, results.review)
+        fig = _forest(o, results)
         if fig is None:
             continue
         out[f"forest:{o.outcome.id}"] = fig

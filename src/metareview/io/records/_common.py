@@ -12,10 +12,14 @@ import codecs
 import gc
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
-from metareview.io.records.model import Provenance
+from metareview.io.records.model import Provenance, ReadResult, ReadWarning, Record
+
+#: a tagged-format parser: (text, file name, database) -> (records, warnings)
+Parser = Callable[..., tuple[list[Record], list[ReadWarning]]]
 
 __all__ = [
     "TYPE_NAMES",
@@ -454,6 +458,33 @@ def make_pages(start: str | None, end: str | None) -> str | None:
 def provenance(file: str, database: str | None, record_number: int, line: int | None) -> Provenance:
     """Build a :class:`Provenance` (a shorthand used by every reader)."""
     return Provenance(file=file, database=database, record_number=record_number, line=line)
+
+
+def build_records(
+    raws: Sequence[tuple[dict[str, list[str]], int]],
+    canonical: Callable[[dict[str, list[str]], Record], None],
+    name: str,
+    database: str | None,
+) -> list[Record]:
+    """One :class:`Record` per raw tag map (with the line it starts on): the canonical
+    fields filled by ``canonical``, the provenance numbered from 1."""
+    records: list[Record] = []
+    for index, (one_raw, line_number) in enumerate(raws, 1):
+        record = Record(raw=one_raw)
+        canonical(one_raw, record)
+        record.provenance = provenance(name, database, index, line_number)
+        records.append(record)
+    return records
+
+
+def read_text_file(
+    path: str | Path, parse: Parser, format: str, database: str | None
+) -> ReadResult:
+    """Decode a file and parse it with one format's parser (garbage collection paused)."""
+    text, encoding = decode_bytes(Path(path).read_bytes())
+    with no_gc():
+        records, warnings = parse(text, str(path), database=database)
+    return ReadResult(records=records, warnings=warnings, format=format, encoding=encoding)
 
 
 def nfc(value: str) -> str:

@@ -20,12 +20,11 @@ from pathlib import Path
 
 from metareview.io.records._common import (
     add_raw,
-    decode_bytes,
+    build_records,
     first,
-    no_gc,
     normalize_doi,
     parse_year,
-    provenance,
+    read_text_file,
     split_isbn_issn,
     split_lines,
     squash,
@@ -159,19 +158,11 @@ def parse_medline(
         junk_count += 1
     flush_odd()
     flush_junk()
-    records: list[Record] = []
-    for index, (one_raw, line_number) in enumerate(raws, 1):
-        record = Record(raw=one_raw)
-        medline_canonical(one_raw, record)
-        record.provenance = provenance(name, database or DATABASE, index, line_number)
-        records.append(record)
+    records = build_records(raws, medline_canonical, name, database or DATABASE)
     warnings.sort(key=lambda w: w.line or 0)
     return records, warnings
 
 
 def read_medline(path: str | Path, *, database: str | None = None) -> ReadResult:
     """Read a PubMed MEDLINE / ``.nbib`` file."""
-    text, encoding = decode_bytes(Path(path).read_bytes())
-    with no_gc():
-        records, warnings = parse_medline(text, str(path), database=database)
-    return ReadResult(records=records, warnings=warnings, format="medline", encoding=encoding)
+    return read_text_file(path, parse_medline, "medline", database)

@@ -50,15 +50,14 @@ from typing import TextIO
 from metareview.io.records._common import (
     add_raw,
     clean,
-    decode_bytes,
     first,
     make_pages,
-    no_gc,
     normalize_database,
     normalize_doi,
     normalize_type,
     parse_year,
     provenance,
+    read_text_file,
     split_isbn_issn,
     split_lines,
     squash,
@@ -388,10 +387,7 @@ def parse_ris(
 
 def read_ris(path: str | Path, *, database: str | None = None) -> ReadResult:
     """Read a RIS file (any of the dialects described in the module docstring)."""
-    text, encoding = decode_bytes(Path(path).read_bytes())
-    with no_gc():
-        records, warnings = parse_ris(text, str(path), database=database)
-    return ReadResult(records=records, warnings=warnings, format="ris", encoding=encoding)
+    return read_text_file(path, parse_ris, "ris", database)
 
 
 # --------------------------------------------------------------------------- writer

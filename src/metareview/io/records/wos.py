@@ -22,14 +22,13 @@ from pathlib import Path
 
 from metareview.io.records._common import (
     add_raw,
+    build_records,
     clean,
-    decode_bytes,
     first,
     make_pages,
-    no_gc,
     normalize_doi,
     parse_year,
-    provenance,
+    read_text_file,
     split_isbn_issn,
     split_lines,
 )
@@ -202,19 +201,11 @@ def parse_wos(
             )
         )
     flush_junk()
-    records: list[Record] = []
-    for index, (one_raw, line_number) in enumerate(raws, 1):
-        record = Record(raw=one_raw)
-        wos_canonical(one_raw, record)
-        record.provenance = provenance(name, database or DATABASE, index, line_number)
-        records.append(record)
+    records = build_records(raws, wos_canonical, name, database or DATABASE)
     warnings.sort(key=lambda w: w.line or 0)
     return records, warnings
 
 
 def read_wos(path: str | Path, *, database: str | None = None) -> ReadResult:
     """Read a Web of Science tagged ("plain text") export."""
-    text, encoding = decode_bytes(Path(path).read_bytes())
-    with no_gc():
-        records, warnings = parse_wos(text, str(path), database=database)
-    return ReadResult(records=records, warnings=warnings, format="wos", encoding=encoding)
+    return read_text_file(path, parse_wos, "wos", database)
