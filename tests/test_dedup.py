@@ -172,11 +172,202 @@ def test_different_trial_phases_are_distinct() -> None:
 
 
 def test_different_first_pages_prevent_a_merge() -> None:
-    other = variant(pages="901-910", doi=None)
+    # a different first page with a different author list: two items
+    other = variant(pages="901-910", doi=None, authors=["Maskell, N", "Davies, C", "Lee, Y"])
     pair = decide(replace(ARTICLE, doi=None), other)
     assert pair.decision == "maybe"
     assert pair.rule == "locator_conflict"
     assert "first page" in pair.reason
+    # two authors only are not enough to outweigh the pages
+    two = [*ARTICLE.authors[:2]]
+    pair = decide(
+        replace(ARTICLE, doi=None, authors=two), variant(pages="901", doi=None, authors=two)
+    )
+    assert pair.decision == "maybe"
+    # nor is a different issue
+    pair = decide(replace(ARTICLE, doi=None), variant(pages="901", doi=None, issue="10"))
+    assert pair.decision == "maybe"
+
+
+def test_other_pages_of_an_identical_citation_are_a_duplicate() -> None:
+    """Rathbone et al. 2015: the same record "irrespective of ... variations in page
+    numbers".  Stroke set, labelled duplicates id_0000014/id_0000015: Arch Phys Med Rehabil
+    2010;91(10), the same four authors, pages e8-e9 and e3."""
+    ejournal = variant(pages="e8-e9", doi=None)
+    other = variant(pages="e3", doi=None, authors=["Maskell NA", "Davies CW", "Nunn AJ"])
+    pair = decide(ejournal, other)
+    assert (pair.decision, pair.rule) == ("duplicate", "other_pages")
+    assert "e8 vs e3" in pair.reason
+    # marked differently (an erratum with the article's title and authors) stays apart
+    erratum = variant(title="Erratum: " + ARTICLE.title, pages="1201", doi=None)
+    assert decide(replace(ARTICLE, doi=None), erratum).decision == "distinct"
+
+
+def test_a_wrong_doi_on_an_identical_citation() -> None:
+    """Diabetes set, labelled duplicates id_0000599/id_0001610: the same abstract in
+    Appetite 2012 (e24, four identical authors), one export with the DOI of a Regulatory
+    Peptides abstract."""
+    other = variant(doi="10.1016/j.regpep.2012.05.039", volume="1", issue=None)
+    pair = decide(ARTICLE, other)
+    assert (pair.decision, pair.rule) == ("duplicate", "wrong_identifier")
+    # the result is one cluster even though the clustering guard checks DOIs too
+    result = deduplicate([ARTICLE, other])
+    assert len(result.clusters) == 1
+    # a different first page as well: not the same citation
+    moved = variant(doi="10.1016/j.regpep.2012.05.039", pages="900-910")
+    assert decide(ARTICLE, moved).decision == "distinct"
+    # a different author list: not the same citation either
+    others = variant(doi="10.1016/j.regpep.2012.05.039", authors=["Lee, Y", "Davies, C", "Nunn, A"])
+    assert decide(ARTICLE, others).decision != "duplicate"
+
+
+def _jit(**changes: object) -> Record:
+    base = Record(
+        title="Sponsorship and IT vendor management of projects",
+        authors=["Liu, Li", "Yetton, Philip"],
+        year=2009,
+        journal="Journal of Information Technology",
+        volume="24",
+        issue="1",
+        pages="46-54",
+        doi="10.1057/jit.2009.2",
+        type="JOUR",
+        provenance=Provenance("a.bib", "A", 1),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_an_article_printed_twice() -> None:
+    """digital_work set, labelled duplicates id_1003663/id_1003664: J Inf Technol printed
+    the article in 2009;24(1):46-54 and again in 2010;25(1):56-64 with another DOI."""
+    first = _jit()
+    again = _jit(year=2010, volume="25", pages="56-64", doi="10.1057/jit.2008.23")
+    pair = decide(first, again)
+    assert (pair.decision, pair.rule) == ("duplicate", "reprinted")
+    assert deduplicate([first, again]).clusters == [[0, 1]]
+    # what else repeats a title and its authors in one journal a year later stays apart:
+    # a recurring column of another length (haematology, "Gateways to clinical trials")
+    assert decide(first, replace(again, pages="56-70")).decision != "duplicate"
+    # an abstract submitted again to next year's meeting (stroke, two pages each)
+    assert decide(_jit(pages="965-966"), replace(again, pages="1161-1162")).decision != (
+        "duplicate"
+    )
+    # a yearly survey whose title changes its years (digital_work, Luftman et al.)
+    survey = _jit(title="Key information technology and management issues 2011-2012")
+    next_year = replace(again, title="Key information technology and management issues 2012-2013")
+    assert decide(survey, next_year).decision != "duplicate"
+    # another author list
+    assert decide(first, replace(again, authors=["Liu, Li", "Smith, J"])).decision != "duplicate"
+
+
+def test_an_erratum_printed_after_its_article() -> None:
+    """digital_work set, labelled duplicates id_1005082/id_1005083: J Inf Technol
+    2018;33(2), the article on pages 151-170, "Erratum to - <title>" on page 171.  The
+    six other erratum/article pairs of that set, errata printed in a later issue, are
+    labelled distinct."""
+    article = _jit(
+        title="How do requirements evolve over time? A case study of enterprise software",
+        authors=["Schneider, S", "Wollersheim, J", "Krcmar, H", "Sunyaev, A"],
+        year=2018,
+        volume="33",
+        issue="2",
+        pages="151-170",
+        doi="10.1057/s41265-016-0001-y",
+    )
+    erratum = replace(
+        article,
+        title="Erratum to - " + article.title,
+        pages="171",
+        doi="10.1057/s41265-017-0039-5",
+        provenance=Provenance("b.bib", "B", 2),
+    )
+    pair = decide(erratum, article)
+    assert (pair.decision, pair.rule) == ("duplicate", "appended_erratum")
+    result = deduplicate([erratum, article])
+    assert result.clusters == [[0, 1]]
+    # the merged record is the article's; the erratum is in the provenance
+    merged = result.merged[0]
+    assert merged.record.title == article.title
+    assert merged.record.pages == "151-170"
+    assert merged.record.doi == "10.1057/s41265-016-0001-y"
+    assert [p.database for p in merged.provenance] == ["B", "A"]
+    # an erratum in a later issue is a record of its own
+    later = replace(erratum, issue="4", pages="361-362")
+    assert decide(later, article).decision == "distinct"
+    assert deduplicate([later, article]).clusters == [[0], [1]]
+    # as is one on a page that does not follow the article
+    assert decide(replace(erratum, pages="180"), article).decision == "distinct"
+    # and a retraction notice, whatever its page: it must stay visible
+    retraction = replace(erratum, title="Retraction: " + article.title)
+    assert decide(retraction, article).decision == "distinct"
+
+
+def _paper(year: int, venue: str, authors: list[str], pages: str | None = None) -> Record:
+    return Record(
+        title="Call for bids to improve matching efficiency: evidence from online labor markets",
+        authors=authors,
+        year=year,
+        journal=venue,
+        pages=pages,
+        type="CONF",
+        provenance=Provenance("x.ris", "X", year),
+    )
+
+
+def test_proceedings_dated_a_year_apart() -> None:
+    """digital_work set, labelled duplicates id_1006650/id_2006651: the ICIS 2017 paper
+    dated 2017 by one database and 2018 (its proceedings) by another."""
+    dblp = _paper(
+        2017,
+        "International Conference on Information Systems",
+        ["Guo, Xue", "Gong, Jing", "Pavlou, Paul A."],
+        "1-12",
+    )
+    scopus = _paper(
+        2018,
+        "ICIS: Transforming Society with Digital Innovation",
+        ["Guo, X.", "Gong, J.", "Pavlou, P."],
+    )
+    pair = decide(dblp, scopus)
+    assert (pair.decision, pair.rule) == ("duplicate", "proceedings_year")
+    # journal articles a year apart still need a locator
+    articles = [
+        replace(r, type="JOUR", journal="Information Systems Research") for r in (dblp, scopus)
+    ]
+    assert decide(*articles).decision == "maybe"
+    # another conference, or years two apart: no
+    other = replace(scopus, journal="European Conference on Information Systems")
+    assert decide(dblp, other).decision != "duplicate"
+    assert decide(dblp, replace(scopus, year=2019)).decision == "distinct"
+
+
+def test_a_long_title_inside_a_column_heading() -> None:
+    """digital_work set, labelled duplicates id_2002950/id_4002951 (Harvard Business
+    Review 2016): the same single-author piece, one database prefixing the column name."""
+    a = Record(
+        title="Upwork's CEO on how an introverted engineer learned to lead",
+        authors=["Kasriel, S."],
+        year=2016,
+        journal="Harvard Business Review",
+        volume="2016",
+        issue="May",
+        provenance=Provenance("a.ris", "A", 1),
+        type="JOUR",
+    )
+    b = replace(
+        a,
+        title="How did it ... Upwork's CEO on how an introverted engineer learned to lead",
+        authors=["Kasriel, Stephane"],
+        volume="94",
+        issue="5",
+        pages="35+",
+    )
+    pair = decide(a, b)
+    assert pair.decision == "duplicate"
+    assert pair.similarities["title_contained"] == 1.0
+    # a short title inside a longer one is not enough
+    short = replace(a, title="How an engineer learned to lead")
+    assert decide(short, b).decision != "duplicate"
 
 
 def test_different_volumes_prevent_a_merge() -> None:
@@ -200,11 +391,13 @@ def test_conference_and_journal_versions_are_not_merged() -> None:
 
 
 def test_different_dois_prevent_a_merge() -> None:
-    other = variant(doi="10.1056/NEJMoa999999")
+    # everything agrees but the DOI, and the author lists are not identical (one export
+    # has the first two authors only): not the same citation, so a person should look
+    other = variant(doi="10.1056/NEJMoa999999", authors=ARTICLE.authors[:2])
     pair = decide(ARTICLE, other)
     assert pair.decision == "maybe"  # everything else agrees: a person should look
     assert pair.rule == "hard_conflict"
-    far = variant(doi="10.1056/NEJMoa999999", year=2009)
+    far = variant(doi="10.1056/NEJMoa999999", year=2009, authors=ARTICLE.authors[:2])
     assert decide(ARTICLE, far).decision == "distinct"
 
 
@@ -264,10 +457,11 @@ def test_shared_supplement_doi_with_different_titles() -> None:
 
 
 def chain_records() -> list[Record]:
-    """A and C have different DOIs; B, without a DOI, matches both."""
+    """A and C have different DOIs (and first pages); B, without a DOI or pages, matches
+    both."""
     a = variant(doi="10.1000/a1")
-    b = variant(doi=None, authors=["Maskell NA", "Davies CW", "Nunn AJ"])
-    c = variant(doi="10.1000/c3")
+    b = variant(doi=None, pages=None, authors=["Maskell NA", "Davies CW", "Nunn AJ"])
+    c = variant(doi="10.1000/c3", pages="901-910")
     return [a, b, c]
 
 
@@ -281,6 +475,40 @@ def test_clusters_do_not_chain_records_with_different_dois() -> None:
     assert guarded[0].guard is not None and "different DOIs" in guarded[0].guard
     # one question for a person about the two clusters
     assert len(result.maybe) == 1
+
+
+def test_an_identifier_settles_a_page_difference_for_the_copies_without_it() -> None:
+    """Diabetes set, one labelled cluster of eight (id_0000494 ... id_0001732): two
+    abstracts on pages 51 and 52 of one supplement share a DOI, each also exported
+    without it.  The shared DOI says 51/52 is one item; the copies without the DOI differ
+    in the same way, which must not keep the cluster apart."""
+    base = variant(
+        title="Effects of incretin on artery lesions in apolipoprotein E-deficient mice",
+        authors=["Chen R", "Wang Y", "Liang L"],
+        journal="Diabetes Metab Res Rev",
+        volume="30",
+        issue="S3",
+        pages="51",
+        doi="10.1002/dmrr.2604",
+    )
+    other = replace(
+        base,
+        title="The effects of incretin on artery lesions in apolipoprotein E-deficient mice",
+        authors=["Chen R", "Wang J", "Yan C", "Wang Y"],
+        pages="52",
+    )
+    records = [base, replace(base, doi=None), other, replace(other, doi=None)]
+    result = deduplicate(records)
+    assert result.clusters == [[0, 1, 2, 3]]
+    assert any(p.rule == "same_identifier" for p in result.duplicates)
+    # without the identifier nothing settles the pages: the copies stay apart
+    alone = deduplicate([records[1], records[3]])
+    assert alone.clusters == [[0], [1]]
+    assert [p.rule for p in alone.maybe] == ["locator_conflict"]
+    # a third page is not settled by the 51/52 identifier
+    third = replace(other, doi=None, pages="53")
+    result = deduplicate([*records, third])
+    assert [4] in result.clusters
 
 
 def test_cluster_order_and_result_accessors() -> None:
@@ -408,11 +636,11 @@ def test_explanations() -> None:
 
 def maybe_records() -> list[Record]:
     unrelated = variant(title="Asthma in children", authors=["Smith J"], pages="1-9", doi=None)
-    return [ARTICLE, variant(pages="901-910", doi=None), unrelated]
+    return [ARTICLE, variant(pages="901-910", issue="10", doi=None), unrelated]
 
 
 def test_one_maybe_question_per_two_clusters() -> None:
-    records = [ARTICLE, variant(), variant(pages="901-910", doi=None)]
+    records = [ARTICLE, variant(), variant(pages="901-910", issue="10", doi=None)]
     result = deduplicate(records)
     assert result.clusters == [[0, 1], [2]]
     assert sum(p.decision == "maybe" for p in result.pairs) == 2  # 0~2 and 1~2

@@ -11,10 +11,11 @@ Field measurements:
 * **title**: rapidfuzz ``ratio`` (normalised Indel similarity, 0-1) of the normalised titles,
   of the titles without spaces, and of embedded alternative titles (a translation in
   brackets or after ``;``); *contained* when the shorter title (four words, 20 letters or
-  more) occurs inside the longer one (a dropped subtitle).  *same* >= 0.97, *close* >= 0.90
-  or contained, *similar* >= 0.80, *related* >= 0.60.  A title is *informative* with three
-  words and 20 letters (or 30 letters); shorter titles ("Editorial", "Editor's comments")
-  recur and need their own locator.
+  more) occurs inside the longer one (a dropped subtitle).  *same* >= 0.97 (or a title of
+  eight words or more contained in the other: a subtitle or a column heading added),
+  *close* >= 0.90 or contained, *similar* >= 0.80, *related* >= 0.60.  A title is
+  *informative* with three words and 20 letters (or 30 letters); shorter titles
+  ("Editorial", "Editor's comments") recur and need their own locator.
 * **authors**: surnames match when equal, one contains the other (compound names),
   Jaro-Winkler >= 0.92, one or two edits apart (typos, OCR), or surname and given name are
   swapped in one record.  *share* = part of the shorter list (first 10 names) found in the
@@ -40,11 +41,28 @@ rule                               decision   condition
 =================================  =========  =================================================
 ``dissimilar`` (shortcut)          distinct   titles not even *related*, not contained, and no
                                               shared DOI, PMID or volume + pages
+``appended_erratum``               duplicate  an erratum printed in the same issue on the
+                                              page after its article (or on its last page):
+                                              the article's title with the erratum wording,
+                                              the same list of at least two authors, journal,
+                                              year, volume and issue
+                                              (:func:`appended_erratum`)
 ``title_marker``                   distinct   the title markers differ: an article and its
                                               erratum, a reply, a comment, a retraction, part 1
                                               vs part 2.  *maybe* when only one title names a
                                               part/phase and the titles are close and the
                                               authors agree
+``reprinted``                      duplicate  different DOIs or pages, but one article
+                                              printed twice (:func:`reprinted`: the same
+                                              title and author list, compatible journal, years
+                                              at most one apart, different volumes and
+                                              first pages, page ranges of the same length
+                                              of three pages or more)
+``wrong_identifier``               duplicate  different DOIs on an *identical citation* (the
+                                              same informative title, list of at least three
+                                              authors, year and compatible journal) with the
+                                              same first page: one DOI is wrong
+                                              (:func:`wrong_doi`)
 ``hard_conflict``                  distinct   different DOIs, different PMIDs, or years more
                                               than one apart.  *maybe* when it is the only
                                               conflict, the informative titles are the same,
@@ -59,12 +77,22 @@ rule                               decision   condition
                                               issue DOI given to every abstract of a
                                               supplement)
 ``author_conflict``                distinct   different first authors and share < 0.5
+``other_pages``                    duplicate  different first pages on an *identical
+                                              citation* in the same volume, issues not
+                                              different, DOIs not different: Rathbone et al.
+                                              (2015) count "variations in page numbers" as
+                                              the same record (:func:`other_pages`)
 ``locator_conflict``               distinct   different first pages, different volumes,
                                               different numbers in the titles (without agreeing
                                               pages), journal vs conference with incompatible
                                               venues, or different plain issues (without
                                               agreeing pages).  *maybe* when the titles are
                                               close and informative and the authors agree
+``proceedings_year``               duplicate  two conference papers a year apart with the
+                                              *same* informative title, agreeing authors and
+                                              compatible conference names, no locator
+                                              conflict: one database dates the meeting, the
+                                              other the proceedings
 ``same_title_and_source``          duplicate  title close (or same/contained), years at most one
                                               apart, authors agree (or are missing on one
                                               side), and at least *n* corroborating fields
@@ -254,7 +282,7 @@ def title_similarity(a: Prepared, b: Prepared) -> tuple[float, bool]:
                     continue
                 best = max(best, ratio(x, y) / 100.0)
     contained = False
-    if best < TITLE_CLOSE:
+    if best < TITLE_SAME:
         short, long_ = (a, b) if len(a.title) <= len(b.title) else (b, a)
         if short.title.count(" ") >= 3 and len(short.compact) >= 20:
             if f" {short.title} " in f" {long_.title} ":
@@ -351,6 +379,141 @@ def _eq(x: str | None, y: str | None) -> bool | None:
     return None if x is None or y is None else x == y
 
 
+def _same_author_list(a: Prepared, b: Prepared, least: int = 3) -> bool:
+    """The same names in the same order, at least ``least`` of them (typos and initials as
+    in :func:`_same_author`)."""
+    xs, ys = a.authors[:MAX_AUTHORS], b.authors[:MAX_AUTHORS]
+    return (
+        len(xs) >= least
+        and len(xs) == len(ys)
+        and all(_same_author(x, y) for x, y in zip(xs, ys, strict=True))
+    )
+
+
+def _identical_citation_but(a: Prepared, b: Prepared, tsim: float) -> bool:
+    """The same informative title, the same list of at least three authors, the same year
+    and a compatible journal: what two records of one item share even when an export
+    garbled one of its locators (a page, a DOI)."""
+    return (
+        tsim >= TITLE_SAME
+        and _informative(a)
+        and _informative(b)
+        and a.year is not None
+        and a.year == b.year
+        and a.journal is not None
+        and b.journal is not None
+        and nz.journals_compatible(a.journal, b.journal)
+        and _same_author_list(a, b)
+    )
+
+
+def other_pages(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
+    """One item printed with two different first pages: an identical citation (see
+    :func:`_identical_citation_but`) in the same volume, issues not different, the same
+    DOI or no DOI on one side.  Rathbone et al. (2015) count records that differ only in
+    "variations in page numbers" as duplicates; e-locators ("e8" / "e3") and abstract
+    numbers are the usual cause."""
+    if tsim is None:
+        tsim = title_similarity(a, b)[0]
+    return (
+        a.markers == b.markers
+        and a.volume is not None
+        and a.volume == b.volume
+        and _issue_relation(a.issue, b.issue) is not False
+        and _doi_relation(a.doi, b.doi) is not False
+        and _identical_citation_but(a, b, tsim)
+    )
+
+
+def wrong_doi(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
+    """Two DOIs on one item: an identical citation (see :func:`_identical_citation_but`)
+    with the same first page: one export carries a wrong DOI (another item's, often of a
+    parallel supplement; its volume is then often garbled too)."""
+    if tsim is None:
+        tsim = title_similarity(a, b)[0]
+    return (
+        a.markers == b.markers
+        and a.page_first is not None
+        and nz.pages_agree(a.pages, b.pages) is True
+        and _identical_citation_but(a, b, tsim)
+    )
+
+
+def _plain_page(page: str | None) -> int | None:
+    return int(page) if page is not None and page.isdigit() else None
+
+
+def reprinted(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
+    """One article printed twice by its journal (a reprint after a production error gets a
+    new DOI, volume and pages): the same informative title without different numbers, the
+    same list of at least two authors, a compatible journal, years at most one apart,
+    different volumes and first pages, and page ranges of the same length, at least
+    three pages.
+
+    The length keeps apart what else repeats a title and its authors in one journal a year
+    later: a recurring column or special-section preface (other lengths), an abstract
+    submitted to the next meeting (one or two pages)."""
+    if a.pages is None or b.pages is None:
+        return False
+    first_a, last_a = _plain_page(a.page_first), _plain_page(a.page_last)
+    first_b, last_b = _plain_page(b.page_first), _plain_page(b.page_last)
+    if first_a is None or last_a is None or first_b is None or last_b is None:
+        return False
+    if tsim is None:
+        tsim = title_similarity(a, b)[0]
+    return (
+        a.volume is not None
+        and b.volume is not None
+        and a.volume != b.volume
+        and first_a != first_b
+        and last_a - first_a == last_b - first_b >= 2
+        and a.markers == b.markers
+        and a.numbers == b.numbers
+        and tsim >= TITLE_SAME
+        and _informative(a)
+        and _informative(b)
+        and a.year is not None
+        and b.year is not None
+        and abs(a.year - b.year) <= 1
+        and a.journal is not None
+        and b.journal is not None
+        and nz.journals_compatible(a.journal, b.journal)
+        and _same_author_list(a, b, least=2)
+    )
+
+
+def appended_erratum(a: Prepared, b: Prepared) -> bool:
+    """A correction printed in the same issue straight after the article it corrects (on
+    the page after its last page, or on that page): the erratum's title is the article's
+    with the erratum wording, the same list of at least two authors, the same journal,
+    year, volume and issue.  Printed with the article, it belongs to the article's record;
+    errata published later stay records of their own."""
+    if ("erratum" in a.markers) == ("erratum" in b.markers):
+        return False
+    erratum, article = (a, b) if "erratum" in a.markers else (b, a)
+    if erratum.markers - {"erratum"} != article.markers:
+        return False
+    corrected = _plain_page(erratum.page_first)
+    last = _plain_page(article.page_last or article.page_first)
+    if corrected is None or last is None or corrected not in (last, last + 1):
+        return False
+    tsim, contained = title_similarity(a, b)
+    return (
+        (tsim >= TITLE_SAME or (contained and len(article.title) < len(erratum.title)))
+        and _informative(article)
+        and a.year is not None
+        and a.year == b.year
+        and a.volume is not None
+        and a.volume == b.volume
+        and a.issue is not None
+        and a.issue == b.issue
+        and a.journal is not None
+        and b.journal is not None
+        and nz.journals_compatible(a.journal, b.journal)
+        and _same_author_list(a, b, least=2)
+    )
+
+
 # --------------------------------------------------------------------------- the rules
 
 _NEVER = 99  # "needed" corroborations that no pair can reach
@@ -434,7 +597,10 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
         sims["abstract"] = round(abstract, 4)
     abstract_agrees = abstract is not None and abstract >= ABSTRACT_SAME
 
-    title_same = has_titles and tsim >= TITLE_SAME
+    # a long title (eight words or more) found whole inside the other is as good as the
+    # same title: the other only adds a subtitle or a column heading ("How I did it ...")
+    long_contained = contained and min(a.title.count(" "), b.title.count(" ")) >= 7
+    title_same = has_titles and (tsim >= TITLE_SAME or long_contained)
     title_close = has_titles and (tsim >= TITLE_CLOSE or contained)
     informative = _informative(a) and _informative(b)
     n_authors = min(len(a.authors), len(b.authors))
@@ -451,6 +617,12 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
         return PairDecision(i, j, decision, rule, reason, sims)
 
     # ------------------------------------------------------------ 1. title markers
+    if a.markers != b.markers and appended_erratum(a, b):
+        return decide(
+            "duplicate",
+            "appended_erratum",
+            "an erratum printed in the same issue straight after the article it corrects",
+        )
     if a.markers != b.markers:
         differing = sorted(a.markers ^ b.markers)
         only_parts = all(":" in m for m in differing)
@@ -460,7 +632,20 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
         return decide("distinct", "title_marker", f"titles differ in {', '.join(differing)}")
 
     # ------------------------------------------------------------ 2. hard conflicts
+    if (doi is False or pages is False) and reprinted(a, b, tsim):
+        return decide(
+            "duplicate",
+            "reprinted",
+            f"the same title, author list and journal, pages {a.page_first}-{a.page_last} "
+            f"and {b.page_first}-{b.page_last} of the same length: one article printed twice",
+        )
     hard = []
+    if doi is False and wrong_doi(a, b, tsim):
+        return decide(
+            "duplicate",
+            "wrong_identifier",
+            "different DOIs, but the same title, author list, year, journal and first page",
+        )
     if doi is False:
         hard.append("different DOIs")
     if pmid is False:
@@ -506,6 +691,13 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
         )
 
     # ------------------------------------------------------------ 5. locator conflicts
+    if pages is False and other_pages(a, b, tsim):
+        return decide(
+            "duplicate",
+            "other_pages",
+            f"first page {a.page_first} vs {b.page_first}, but the same title, author list, "
+            "year, journal, volume and issue",
+        )
     locator = []
     if pages is False:
         locator.append(f"first page {a.page_first} vs {b.page_first}")
@@ -523,7 +715,25 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
             "maybe" if worth_a_look else "distinct", "locator_conflict", "; ".join(locator)
         )
 
-    # ------------------------------------------------------------ 6. same title and source
+    # ------------------------------------------------------------ 6. proceedings dated twice
+    if (
+        a.kind == "conference"
+        and b.kind == "conference"
+        and year_diff == 1
+        and title_same
+        and informative
+        and authors_agree
+        and journal
+    ):
+        return decide(
+            "duplicate",
+            "proceedings_year",
+            f"conference papers a year apart ({a.year} / {b.year}) with the same title, "
+            "authors and conference: one database dates the meeting, the other its "
+            "proceedings",
+        )
+
+    # ------------------------------------------------------------ 7. same title and source
     corroborating = [
         name
         for name, value in (
@@ -561,7 +771,7 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
                 + f", year diff {year_diff}, agreeing: {', '.join(corroborating)}",
             )
 
-    # ------------------------------------------------------------ 7. same citation
+    # ------------------------------------------------------------ 8. same citation
     if authors_agree and year_diff == 0 and journal and volume and pages and issue is not False:
         same_range = a.page_last is not None and a.page_last == b.page_last
         related = tsim >= TITLE_RELATED or a.translated or b.translated
@@ -582,7 +792,7 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
             + ("the titles differ" if has_titles else "a title is missing"),
         )
 
-    # ------------------------------------------------------------ 8. the rest
+    # ------------------------------------------------------------ 9. the rest
     if title_close and (authors_agree or authors_missing) and year_ok:
         return decide(
             "maybe",

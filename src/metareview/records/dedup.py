@@ -31,14 +31,22 @@ reason                 condition
 same search set        both records belong to the same already-deduplicated search set
 human distinct         a person decided the pair is distinct
 different DOIs         both have a DOI and they differ (an item DOI below an issue DOI is not
-                       a difference)
+                       a difference), unless one DOI is wrong on an identical citation
+                       (:func:`~.compare.wrong_doi`)
 different PMIDs        both have a PMID and they differ
 title markers          the title marker sets differ (erratum, retraction, reply, comment,
                        protocol, part N, phase N)
 distant years          publication years more than one year apart
 different pages        different first pages (:func:`~.normalize.pages_agree` is ``False``),
-                       unless both records have the same DOI
+                       unless both records have the same DOI, the pages vary on an identical
+                       citation (:func:`~.compare.other_pages`), or the cluster was joined by
+                       a shared identifier across these very two first pages (its copies
+                       without the identifier differ in the same way)
 =====================  ======================================================================
+
+None of these holds for an erratum printed with its article or an article printed twice
+(:func:`~.compare.appended_erratum`, :func:`~.compare.reprinted`): there the differing DOIs,
+markers and pages are what the rule describes.
 
 How a merged record is assembled (ties go to the record that comes first in the input):
 
@@ -62,12 +70,15 @@ language, type         the most frequent
 raw                    the raw fields of the record the title came from
 provenance             the title record's provenance; all of them in ``MergedRecord.provenance``
 =====================  ======================================================================
+
+An erratum in a cluster with its article (rule ``appended_erratum``) contributes no value:
+the merged record is the article's, the erratum is kept in the provenance.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -77,9 +88,13 @@ from metareview.records.compare import (
     Decision,
     PairDecision,
     Prepared,
+    appended_erratum,
     compare,
+    other_pages,
     prepare,
+    reprinted,
     shifted,
+    wrong_doi,
 )
 
 if TYPE_CHECKING:
@@ -103,6 +118,11 @@ _RULE_RANK = {
     "same_identifier": 1,
     "same_title_and_source": 2,
     "same_citation": 3,
+    "proceedings_year": 4,
+    "appended_erratum": 5,
+    "reprinted": 5,
+    "wrong_identifier": 4,
+    "other_pages": 4,
 }
 
 
@@ -248,15 +268,23 @@ def cannot_link(
     b: Prepared,
     set_a: str | None = None,
     set_b: str | None = None,
+    settled_pages: Collection[frozenset[str]] = (),
 ) -> str | None:
-    """Why two records can never be in one cluster (see the module table), or ``None``."""
+    """Why two records can never be in one cluster (see the module table), or ``None``.
+
+    ``settled_pages`` holds pairs of first pages that a shared identifier has already
+    shown to be one item's (see :func:`_cluster`): they are no conflict.
+    """
     if set_a is not None and set_a == set_b:
         return "same search set"
+    if appended_erratum(a, b) or reprinted(a, b):
+        return None
     if (
         a.doi
         and b.doi
         and a.doi != b.doi
         and not (a.doi.startswith(b.doi + ".") or b.doi.startswith(a.doi + "."))
+        and not wrong_doi(a, b)
     ):
         return "different DOIs"
     if a.pmid and b.pmid and a.pmid != b.pmid:
@@ -269,6 +297,8 @@ def cannot_link(
         nz.pages_agree(a.pages, b.pages) is False
         and not (a.doi and a.doi == b.doi)
         and not (shifted(a, b) or shifted(b, a))
+        and not other_pages(a, b)
+        and frozenset((a.page_first or "", b.page_first or "")) not in settled_pages
     ):
         return "different first pages"
     return None
@@ -283,6 +313,8 @@ class _Groups:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
         self.members: dict[int, list[int]] = {k: [k] for k in range(n)}
+        # per group: pairs of first pages that a shared identifier showed to be one item's
+        self.settled: dict[int, set[frozenset[str]]] = {}
 
     def find(self, x: int) -> int:
         root = x
@@ -300,6 +332,9 @@ class _Groups:
             rx, ry = ry, rx
         self.parent[ry] = rx
         self.members[rx].extend(self.members.pop(ry))
+        moved = self.settled.pop(ry, None)
+        if moved:
+            self.settled.setdefault(rx, set()).update(moved)
 
 
 def _edge_order(pair: PairDecision) -> tuple[int, float, int, int]:
@@ -322,6 +357,18 @@ def _cluster(
         ri, rj = groups.find(pair.i), groups.find(pair.j)
         if ri == rj:
             continue
+        settled = groups.settled.get(ri, set()) | groups.settled.get(rj, set())
+        a, b = prepared[pair.i], prepared[pair.j]
+        if (
+            pair.rule == "same_identifier"
+            and pair.source == "rules"
+            and a.page_first
+            and b.page_first
+            and nz.pages_agree(a.pages, b.pages) is False
+        ):
+            # the identifier says these two first pages are one item's: copies of the two
+            # records without the identifier differ in the same way, which is no conflict
+            settled = settled | {frozenset((a.page_first, b.page_first))}
         blocker = _blocking_reason(
             groups.members[ri],
             groups.members[rj],
@@ -329,9 +376,12 @@ def _cluster(
             search_sets,
             human_distinct,
             human_only=pair.source == "human",
+            settled_pages=settled,
         )
         if blocker is None:
             groups.union(ri, rj)
+            if settled:
+                groups.settled[groups.find(ri)] = settled
         else:
             x, y, why = blocker
             downgraded[(pair.i, pair.j)] = replace(
@@ -353,6 +403,7 @@ def _blocking_reason(
     human_distinct: set[tuple[int, int]],
     *,
     human_only: bool = False,
+    settled_pages: Collection[frozenset[str]] = (),
 ) -> tuple[int, int, str] | None:
     """A pair (left x right) that cannot share a cluster, with the reason; else ``None``.
 
@@ -371,6 +422,7 @@ def _blocking_reason(
                 prepared[b],
                 search_sets[a] if search_sets else None,
                 search_sets[b] if search_sets else None,
+                settled_pages,
             )
             if why is not None:
                 return a, b, why
@@ -412,6 +464,11 @@ def merge_records(
     from metareview.io.records.model import Record
 
     prep = {m: prepared[m] if prepared is not None else prepare(records[m]) for m in members}
+    # an erratum merged with its article (``appended_erratum``) gives no field values: the
+    # merged record describes the article; the erratum stays in the provenance
+    articles = [m for m in members if "erratum" not in prep[m].markers]
+    if articles:
+        members = articles
     recs = [(m, records[m]) for m in members]
     chosen: dict[str, int | None] = {}
 
