@@ -453,21 +453,18 @@ def reprinted(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
     The length keeps apart what else repeats a title and its authors in one journal a year
     later: a recurring column or special-section preface (other lengths), an abstract
     submitted to the next meeting (one or two pages)."""
-    if a.pages is None or b.pages is None:
+    if a.volume is None or b.volume is None or a.volume == b.volume:
         return False
     first_a, last_a = _plain_page(a.page_first), _plain_page(a.page_last)
     first_b, last_b = _plain_page(b.page_first), _plain_page(b.page_last)
     if first_a is None or last_a is None or first_b is None or last_b is None:
         return False
+    if first_a == first_b or not last_a - first_a == last_b - first_b >= 2:
+        return False
     if tsim is None:
         tsim = title_similarity(a, b)[0]
     return (
-        a.volume is not None
-        and b.volume is not None
-        and a.volume != b.volume
-        and first_a != first_b
-        and last_a - first_a == last_b - first_b >= 2
-        and a.markers == b.markers
+        a.markers == b.markers
         and a.numbers == b.numbers
         and tsim >= TITLE_SAME
         and _informative(a)
