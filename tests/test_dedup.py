@@ -201,6 +201,26 @@ def test_other_pages_of_an_identical_citation_are_a_duplicate() -> None:
     # marked differently (an erratum with the article's title and authors) stays apart
     erratum = variant(title="Erratum: " + ARTICLE.title, pages="1201", doi=None)
     assert decide(replace(ARTICLE, doi=None), erratum).decision == "distinct"
+    # printed pages: a range of the same length, near when an issue is missing
+    # (respiratory id_0000646/647, Cancer Biol Ther 9: 678-684 and 676-682)
+    shifted_range = variant(pages="867-876", doi=None, issue=None)
+    assert decide(replace(ARTICLE, doi=None), shifted_range).rule == "other_pages"
+    # ... not a column repeated in another issue of the volume (same length, far away)
+    column = variant(pages="1070-1079", doi=None, issue=None)
+    assert decide(replace(ARTICLE, doi=None), column).decision == "maybe"
+    # ... nor a second article of a series in the same issue (another length)
+    series = variant(pages="901-915", doi=None)
+    assert decide(replace(ARTICLE, doi=None), series).decision == "maybe"
+    # companion studies whose titles differ in a number (type 1 / type 2 diabetes)
+    one = variant(title="Insulin pump therapy in type 1 diabetes: a trial", pages="e8", doi=None)
+    two = replace(one, title="Insulin pump therapy in type 2 diabetes: a trial", pages="e3")
+    assert decide(one, two).decision != "duplicate"
+    # twin abstracts with different texts are two abstracts
+    text = "Background: we randomised adults with pleural infection to streptokinase. " * 3
+    other_text = "Methods: a cohort of children followed for ten years after empyema. " * 3
+    assert decide(
+        replace(ejournal, abstract=text), replace(other, abstract=other_text)
+    ).decision != ("duplicate")
 
 
 def test_a_wrong_doi_on_an_identical_citation() -> None:
@@ -216,6 +236,11 @@ def test_a_wrong_doi_on_an_identical_citation() -> None:
     # a different first page as well: not the same citation
     moved = variant(doi="10.1016/j.regpep.2012.05.039", pages="900-910")
     assert decide(ARTICLE, moved).decision == "distinct"
+    # DOIs that differ only after their last dot are versions or sibling items (Cochrane
+    # CD013600.pub2 / .pub3, supplement abstracts mdz253.001 / .002), never a typo
+    v2 = variant(doi="10.1002/14651858.CD013600.pub2")
+    v3 = variant(doi="10.1002/14651858.CD013600.pub3")
+    assert decide(v2, v3).decision != "duplicate"
     # a different author list: not the same citation either
     others = variant(doi="10.1016/j.regpep.2012.05.039", authors=["Lee, Y", "Davies, C", "Nunn, A"])
     assert decide(ARTICLE, others).decision != "duplicate"
@@ -258,6 +283,13 @@ def test_an_article_printed_twice() -> None:
     assert decide(survey, next_year).decision != "duplicate"
     # another author list
     assert decide(first, replace(again, authors=["Liu, Li", "Smith, J"])).decision != "duplicate"
+    # two PMIDs: MEDLINE indexes a reprint under the original's, so these are two articles
+    assert decide(replace(first, pmid="19000001"), replace(again, pmid="20000002")).decision != (
+        "duplicate"
+    )
+    # proceedings series print same-titled papers of a fixed length (LNCS)
+    lncs = dict(type="CONF", journal="Lecture Notes in Computer Science")
+    assert decide(replace(first, **lncs), replace(again, **lncs)).decision != "duplicate"
 
 
 def test_an_erratum_printed_after_its_article() -> None:
@@ -339,6 +371,37 @@ def test_proceedings_dated_a_year_apart() -> None:
     other = replace(scopus, journal="European Conference on Information Systems")
     assert decide(dblp, other).decision != "duplicate"
     assert decide(dblp, replace(scopus, year=2019)).decision == "distinct"
+    # venues naming two different meetings: an abstract submitted again the next year
+    asco19 = replace(
+        dblp, journal="Annual Meeting of the American Society of Clinical Oncology, ASCO 2019"
+    )
+    asco20 = replace(
+        scopus, journal="Annual Meeting of the American Society of Clinical Oncology, ASCO 2020"
+    )
+    assert decide(asco19, asco20).decision != "duplicate"
+    cogsci40 = replace(
+        dblp, journal="Proceedings of the 40th Annual Meeting of the Cognitive Science Society"
+    )
+    cogsci41 = replace(
+        scopus, journal="Proceedings of the 41st Annual Meeting of the Cognitive Science Society"
+    )
+    assert decide(cogsci40, cogsci41).decision != "duplicate"
+    # different abstracts: a trial in progress and its results
+    planned = replace(
+        dblp, abstract="Methods: patients are randomised 1:1; 12 of 400 enrolled. " * 3
+    )
+    results = replace(scopus, abstract="Results: median overall survival 12.7 vs 10.9 months. " * 3)
+    assert decide(planned, results).decision != "duplicate"
+    # a subtitle added the next year ("updated results") is not the same title
+    updated = replace(scopus, title=dblp.title + ": updated results after three years")
+    assert decide(dblp, updated).decision != "duplicate"
+    # nor is a heading in front: research in progress one year, the full paper the next
+    in_progress = replace(dblp, title="Research in progress - " + dblp.title)
+    assert decide(in_progress, scopus).decision != "duplicate"
+    # chapters of a book published every year are editions, not proceedings
+    chapter19 = replace(dblp, type="CHAP", journal="Current Medical Diagnosis and Treatment")
+    chapter20 = replace(scopus, type="CHAP", journal="Current Medical Diagnosis and Treatment")
+    assert decide(chapter19, chapter20).decision != "duplicate"
 
 
 def test_a_long_title_inside_a_column_heading() -> None:
@@ -368,6 +431,9 @@ def test_a_long_title_inside_a_column_heading() -> None:
     # a short title inside a longer one is not enough
     short = replace(a, title="How an engineer learned to lead")
     assert decide(short, b).decision != "duplicate"
+    # nor words after the title: an executive summary is another item
+    summary = replace(b, title=a.title + ": executive summary", volume=None, issue=None, pages=None)
+    assert decide(a, summary).decision != "duplicate"
 
 
 def test_different_volumes_prevent_a_merge() -> None:
@@ -505,6 +571,12 @@ def test_an_identifier_settles_a_page_difference_for_the_copies_without_it() -> 
     alone = deduplicate([records[1], records[3]])
     assert alone.clusters == [[0], [1]]
     assert [p.rule for p in alone.maybe] == ["locator_conflict"]
+    # a shared PMID does not settle pages (a wrong PMID is a common export error)
+    by_pmid = [
+        replace(r, doi=None, pmid="24000001" if k in (0, 2) else None)
+        for k, r in enumerate(records)
+    ]
+    assert len(deduplicate(by_pmid).clusters) == 2
     # a third page is not settled by the 51/52 identifier
     third = replace(other, doi=None, pages="53")
     result = deduplicate([*records, third])

@@ -52,7 +52,7 @@ rule                               decision   condition
                                               vs part 2.  *maybe* when only one title names a
                                               part/phase and the titles are close and the
                                               authors agree
-``reprinted``                      duplicate  different DOIs or pages, but one article
+``reprinted``                      duplicate  different DOIs or pages, but one journal article
                                               printed twice (:func:`reprinted`: the same
                                               title and author list, compatible journal, years
                                               at most one apart, different volumes and
@@ -78,21 +78,25 @@ rule                               decision   condition
                                               supplement)
 ``author_conflict``                distinct   different first authors and share < 0.5
 ``other_pages``                    duplicate  different first pages on an *identical
-                                              citation* in the same volume, issues not
-                                              different, DOIs not different: Rathbone et al.
-                                              (2015) count "variations in page numbers" as
-                                              the same record (:func:`other_pages`)
+                                              citation* in the same volume, issues and DOIs
+                                              not different, page ranges of the same length
+                                              (or e-locators in the same issue): Rathbone et
+                                              al. (2015) count "variations in page numbers"
+                                              as the same record (:func:`other_pages`)
 ``locator_conflict``               distinct   different first pages, different volumes,
                                               different numbers in the titles (without agreeing
                                               pages), journal vs conference with incompatible
                                               venues, or different plain issues (without
                                               agreeing pages).  *maybe* when the titles are
                                               close and informative and the authors agree
-``proceedings_year``               duplicate  two conference papers a year apart with the
-                                              *same* informative title, agreeing authors and
-                                              compatible conference names, no locator
-                                              conflict: one database dates the meeting, the
-                                              other the proceedings
+``proceedings_year``               duplicate  two conference papers (not book chapters) a
+                                              year apart with the same informative title
+                                              (similarity >= 0.97), agreeing authors,
+                                              compatible conference names that do not name
+                                              different meetings (years, ordinals), abstracts
+                                              not different, no locator conflict: one
+                                              database dates the meeting, the other the
+                                              proceedings
 ``same_title_and_source``          duplicate  title close (or same/contained), years at most one
                                               apart, authors agree (or are missing on one
                                               side), and at least *n* corroborating fields
@@ -174,6 +178,7 @@ class Prepared:
     abstract: str
     supplement: bool
     translated: bool
+    book: bool = False
 
 
 def _kind(record: Record) -> str | None:
@@ -227,6 +232,8 @@ def prepare(record: Record) -> Prepared:
         pmid=pmid,
         abstract=abstract[:500],
         translated=nz.is_translated_title(record.title),
+        book=(record.type or "").upper() in _BOOK_TYPES
+        and not _VENUE_CONFERENCE_RE.search(record.journal or ""),
         supplement=bool(
             (issue and issue.startswith("s"))
             or "suppl" in volume_raw
@@ -391,11 +398,14 @@ def _same_author_list(a: Prepared, b: Prepared, least: int = 3) -> bool:
 
 
 def _identical_citation_but(a: Prepared, b: Prepared, tsim: float) -> bool:
-    """The same informative title, the same list of at least three authors, the same year
-    and a compatible journal: what two records of one item share even when an export
-    garbled one of its locators (a page, a DOI)."""
+    """The same informative title (with the same numbers: "type 1" / "type 2", "cohort 1" /
+    "cohort 2" are companion studies), the same list of at least three authors, the same
+    year, a compatible journal and abstracts that do not differ: what two records of one
+    item share even when an export garbled one of its locators (a page, a DOI)."""
     return (
         tsim >= TITLE_SAME
+        and a.numbers == b.numbers
+        and _abstracts_compatible(a, b)
         and _informative(a)
         and _informative(b)
         and a.year is not None
@@ -407,19 +417,56 @@ def _identical_citation_but(a: Prepared, b: Prepared, tsim: float) -> bool:
     )
 
 
+def _same_length(a: Prepared, b: Prepared) -> bool:
+    """Two page ranges of the same length (a shifted or mistyped range); a single page
+    is a range of length one."""
+    first_a, last_a = _plain_page(a.page_first), _plain_page(a.page_last or a.page_first)
+    first_b, last_b = _plain_page(b.page_first), _plain_page(b.page_last or b.page_first)
+    if first_a is None or last_a is None or first_b is None or last_b is None:
+        return False
+    return last_a - first_a == last_b - first_b
+
+
+def _near_pages(a: Prepared, b: Prepared) -> bool:
+    """First pages at most ten apart, or one mistyped digit apart (``22`` / ``52``)."""
+    x, y = a.page_first or "", b.page_first or ""
+    if not (x.isdigit() and y.isdigit()):
+        return False
+    if abs(int(x) - int(y)) <= 10:
+        return True
+    return len(x) == len(y) and sum(c != d for c, d in zip(x, y, strict=True)) == 1
+
+
+def _sibling_dois(x: str, y: str) -> bool:
+    """DOIs that differ only after their last dot: versions or items of one series
+    (Cochrane ``CD013600.pub2`` / ``.pub3``, supplement abstracts ``mdz253.001`` /
+    ``.002``), never one item's DOI mistyped."""
+    return "." in x and "." in y and x.rsplit(".", 1)[0] == y.rsplit(".", 1)[0]
+
+
 def other_pages(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
     """One item printed with two different first pages: an identical citation (see
-    :func:`_identical_citation_but`) in the same volume, issues not different, the same
-    DOI or no DOI on one side.  Rathbone et al. (2015) count records that differ only in
-    "variations in page numbers" as duplicates; e-locators ("e8" / "e3") and abstract
-    numbers are the usual cause."""
+    :func:`_identical_citation_but`) in the same volume, issues not different, and either
+    printed page ranges of the same length (a shifted or mistyped range; the next
+    instalment of a column, an erratum repeating the title or a second article of a series
+    in the issue have other lengths) that, when an issue is missing, also lie close
+    together (:func:`_near_pages`: a column repeated in another issue of the volume has
+    the same length too), or e-locators / lettered pages in the same issue; the same DOI or
+    no DOI on one side.
+    Rathbone et al. (2015) count records that differ only in "variations in page numbers"
+    as duplicates; e-locators ("e8" / "e3") and abstract numbers are the usual cause."""
     if tsim is None:
         tsim = title_similarity(a, b)[0]
+    issue = _issue_relation(a.issue, b.issue)
+    plain = _plain_page(a.page_first) is not None and _plain_page(b.page_first) is not None
     return (
         a.markers == b.markers
         and a.volume is not None
         and a.volume == b.volume
-        and _issue_relation(a.issue, b.issue) is not False
+        and issue is not False
+        and (
+            _same_length(a, b) and (issue is True or _near_pages(a, b)) if plain else issue is True
+        )
         and _doi_relation(a.doi, b.doi) is not False
         and _identical_citation_but(a, b, tsim)
     )
@@ -427,20 +474,45 @@ def other_pages(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
 
 def wrong_doi(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
     """Two DOIs on one item: an identical citation (see :func:`_identical_citation_but`)
-    with the same first page: one export carries a wrong DOI (another item's, often of a
-    parallel supplement; its volume is then often garbled too)."""
+    with the same first page, issues not different: one export carries a wrong DOI
+    (another item's, often of a parallel supplement; its volume is then often garbled
+    too).  DOIs that differ only after their last dot are versions or siblings (see
+    :func:`_sibling_dois`), not a mistake."""
     if tsim is None:
         tsim = title_similarity(a, b)[0]
     return (
         a.markers == b.markers
         and a.page_first is not None
         and nz.pages_agree(a.pages, b.pages) is True
+        and _issue_relation(a.issue, b.issue) is not False
+        and not (a.doi and b.doi and _sibling_dois(a.doi, b.doi))
         and _identical_citation_but(a, b, tsim)
     )
 
 
+_MEETING_RE = re.compile(r"\b(?:(?:19|20)\d{2}|\d+(?:st|nd|rd|th))\b", re.IGNORECASE)
+
+
+def _different_meetings(x: str | None, y: str | None) -> bool:
+    """Venue names that both number their meeting (a year, an ordinal) and differ in it:
+    "ASCO 2019" / "ASCO 2020", "40th" / "41st" annual meeting."""
+    if not x or not y:
+        return False
+    mx, my = set(_MEETING_RE.findall(x.lower())), set(_MEETING_RE.findall(y.lower()))
+    return bool(mx) and bool(my) and not (mx & my)
+
+
 def _plain_page(page: str | None) -> int | None:
     return int(page) if page is not None and page.isdigit() else None
+
+
+def _abstracts_compatible(a: Prepared, b: Prepared) -> bool:
+    """Not two different abstracts: one is missing or short, or they agree."""
+    from rapidfuzz.fuzz import ratio
+
+    if len(a.abstract) < 100 or len(b.abstract) < 100:
+        return True
+    return ratio(a.abstract, b.abstract) / 100.0 >= ABSTRACT_SAME
 
 
 def reprinted(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
@@ -452,14 +524,21 @@ def reprinted(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
 
     The length keeps apart what else repeats a title and its authors in one journal a year
     later: a recurring column or special-section preface (other lengths), an abstract
-    submitted to the next meeting (one or two pages)."""
+    submitted to the next meeting (one or two pages).  Different PMIDs, or abstracts that
+    do not agree, say two articles."""
     if a.volume is None or b.volume is None or a.volume == b.volume:
         return False
+    if a.kind == "conference" or b.kind == "conference":
+        return False  # proceedings series (LNCS) print same-titled papers of fixed length
     first_a, last_a = _plain_page(a.page_first), _plain_page(a.page_last)
     first_b, last_b = _plain_page(b.page_first), _plain_page(b.page_last)
     if first_a is None or last_a is None or first_b is None or last_b is None:
         return False
     if first_a == first_b or not last_a - first_a == last_b - first_b >= 2:
+        return False
+    if a.pmid and b.pmid and a.pmid != b.pmid:
+        return False  # MEDLINE indexes a reprint under the original's PMID ("Reprint of")
+    if not _abstracts_compatible(a, b):
         return False
     if tsim is None:
         tsim = title_similarity(a, b)[0]
@@ -594,9 +673,13 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
         sims["abstract"] = round(abstract, 4)
     abstract_agrees = abstract is not None and abstract >= ABSTRACT_SAME
 
-    # a long title (eight words or more) found whole inside the other is as good as the
-    # same title: the other only adds a subtitle or a column heading ("How I did it ...")
-    long_contained = contained and min(a.title.count(" "), b.title.count(" ")) >= 7
+    # a long title (eight words or more) that ends the other is as good as the same title:
+    # the other only puts a column heading in front ("How I did it ... <title>"); words
+    # after it ("...: executive summary", "...: updated results") may make another item
+    short_title, long_title = sorted((a.title, b.title), key=len)
+    long_contained = (
+        contained and short_title.count(" ") >= 7 and long_title.endswith(" " + short_title)
+    )
     title_same = has_titles and (tsim >= TITLE_SAME or long_contained)
     title_close = has_titles and (tsim >= TITLE_CLOSE or contained)
     informative = _informative(a) and _informative(b)
@@ -716,11 +799,15 @@ def compare(i: int, j: int, a: Prepared, b: Prepared) -> PairDecision:
     if (
         a.kind == "conference"
         and b.kind == "conference"
+        and not a.book  # a chapter of a yearly book (an edition a year) is not a paper
+        and not b.book
         and year_diff == 1
-        and title_same
+        and tsim >= TITLE_SAME
         and informative
         and authors_agree
         and journal
+        and not _different_meetings(a.journal, b.journal)
+        and not (abstract is not None and not abstract_agrees)
     ):
         return decide(
             "duplicate",

@@ -362,12 +362,15 @@ def _cluster(
         if (
             pair.rule == "same_identifier"
             and pair.source == "rules"
+            and a.doi is not None
+            and a.doi == b.doi
             and a.page_first
             and b.page_first
             and nz.pages_agree(a.pages, b.pages) is False
         ):
-            # the identifier says these two first pages are one item's: copies of the two
-            # records without the identifier differ in the same way, which is no conflict
+            # the DOI says these two first pages are one item's: copies of the two records
+            # without it differ in the same way, which is no conflict (a PMID does not
+            # settle pages: a wrong PMID is a common export error)
             settled = settled | {frozenset((a.page_first, b.page_first))}
         blocker = _blocking_reason(
             groups.members[ri],

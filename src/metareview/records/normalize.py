@@ -282,7 +282,11 @@ _MARKER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "erratum",
         re.compile(
             r"\b(?:errat(?:um|a)|corrigend(?:um|a)|publisher'?s? (?:correction|note))\b"
-            r"|^\s*(?:correction|corrections)\b",
+            # "Correction: ...", "Correction to ...", "Correction for Smith et al., ..."
+            # (PNAS), "Corrections" - not "Correction of severe hyponatremia" or
+            # "Correction for multiple testing" (articles) or "Corrections officers ..."
+            r"|^\s*corrections?\s*"
+            r"(?:$|[:.(\[\-\u2013\u2014]|to\b|notice\b|for\s+[^,]{1,40}\bet al\b)",
             re.IGNORECASE,
         ),
     ),
