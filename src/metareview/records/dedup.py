@@ -40,8 +40,8 @@ distant years          publication years more than one year apart
 different pages        different first pages (:func:`~.normalize.pages_agree` is ``False``),
                        unless both records have the same DOI, the pages vary on an identical
                        citation (:func:`~.compare.other_pages`), or the cluster was joined by
-                       a shared identifier across these very two first pages (its copies
-                       without the identifier differ in the same way)
+                       a shared DOI across these very two first pages (its copies without
+                       the DOI differ in the same way)
 =====================  ======================================================================
 
 None of these holds for an erratum printed with its article or an article printed twice
@@ -71,8 +71,9 @@ raw                    the raw fields of the record the title came from
 provenance             the title record's provenance; all of them in ``MergedRecord.provenance``
 =====================  ======================================================================
 
-An erratum in a cluster with its article (rule ``appended_erratum``) contributes no value:
-the merged record is the article's, the erratum is kept in the provenance.
+An erratum in a cluster with its article (rule ``appended_erratum``, or a person's decision)
+contributes no value: the merged record is the article's, the erratum is kept in the
+provenance.
 """
 
 from __future__ import annotations
@@ -118,11 +119,13 @@ _RULE_RANK = {
     "same_identifier": 1,
     "same_title_and_source": 2,
     "same_citation": 3,
-    "proceedings_year": 4,
-    "appended_erratum": 5,
-    "reprinted": 5,
+    # one locator garbled on an otherwise identical citation
     "wrong_identifier": 4,
     "other_pages": 4,
+    "proceedings_year": 4,
+    # metadata that differ by design
+    "reprinted": 5,
+    "appended_erratum": 5,
 }
 
 
@@ -272,8 +275,8 @@ def cannot_link(
 ) -> str | None:
     """Why two records can never be in one cluster (see the module table), or ``None``.
 
-    ``settled_pages`` holds pairs of first pages that a shared identifier has already
-    shown to be one item's (see :func:`_cluster`): they are no conflict.
+    ``settled_pages`` holds pairs of first pages that a shared DOI has already shown to be
+    one item's (see :func:`_cluster`): they are no conflict.
     """
     if set_a is not None and set_a == set_b:
         return "same search set"
@@ -313,7 +316,7 @@ class _Groups:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
         self.members: dict[int, list[int]] = {k: [k] for k in range(n)}
-        # per group: pairs of first pages that a shared identifier showed to be one item's
+        # per group: pairs of first pages that a shared DOI showed to be one item's
         self.settled: dict[int, set[frozenset[str]]] = {}
 
     def find(self, x: int) -> int:
