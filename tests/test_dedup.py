@@ -283,7 +283,7 @@ def test_an_article_printed_twice() -> None:
     assert decide(survey, next_year).decision != "duplicate"
     # another author list
     assert decide(first, replace(again, authors=["Liu, Li", "Smith, J"])).decision != "duplicate"
-    # two PMIDs: MEDLINE indexes a reprint under the original's, so these are two articles
+    # two PMIDs are two MEDLINE citations: the rule does not overrule them
     assert decide(replace(first, pmid="19000001"), replace(again, pmid="20000002")).decision != (
         "duplicate"
     )

@@ -524,8 +524,9 @@ def reprinted(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
 
     The length keeps apart what else repeats a title and its authors in one journal a year
     later: a recurring column or special-section preface (other lengths), an abstract
-    submitted to the next meeting (one or two pages).  Different PMIDs, or abstracts that
-    do not agree, say two articles."""
+    submitted to the next meeting (one or two pages).  Abstracts that do not agree say two
+    articles; two PMIDs are two MEDLINE citations, which the rule does not overrule (a
+    series article split across volumes could otherwise pass)."""
     if a.volume is None or b.volume is None or a.volume == b.volume:
         return False
     if a.kind == "conference" or b.kind == "conference":
@@ -537,7 +538,7 @@ def reprinted(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
     if first_a == first_b or not last_a - first_a == last_b - first_b >= 2:
         return False
     if a.pmid and b.pmid and a.pmid != b.pmid:
-        return False  # MEDLINE indexes a reprint under the original's PMID ("Reprint of")
+        return False  # two MEDLINE citations: not decided without a person
     if not _abstracts_compatible(a, b):
         return False
     if tsim is None:
