@@ -5,9 +5,7 @@ loader these tests reuse).  Skipped with a reason when the reference data are ab
 
 Acceptance (issue 7): specificity >= 0.999 and no cluster mixing two true works on every
 set; sensitivity at least bib-dedupe's published figure (output/current_results.md at
-bib-dedupe commit c66515a), compared at its three decimals.  Every set reaches it.  A set
-that stops reaching it for a documented reason goes into ``TARGET_GAPS`` (an
-``xfail(strict=True)`` mark, which fails as soon as the target is reached again).
+bib-dedupe commit c66515a), compared at its three decimals.  Every set reaches it.
 ``FLOOR`` guards the sensitivity reached today against regressions.
 """
 
@@ -47,7 +45,6 @@ FLOOR = {
     "diabetes": 1.0,  # 1261/1261
     "digital_work": 0.997,  # 368/369
 }
-TARGET_GAPS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -92,18 +89,7 @@ def test_sensitivity_floor(results: dict[str, tuple[LabelledSet, DedupResult]], 
     assert _score(results, name)[0] >= FLOOR[name]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(strict=True, reason=TARGET_GAPS[name])
-            if name in TARGET_GAPS
-            else (),
-        )
-        for name in LABELLED
-    ],
-)
+@pytest.mark.parametrize("name", LABELLED)
 def test_sensitivity_reaches_bib_dedupe(
     results: dict[str, tuple[LabelledSet, DedupResult]], name: str
 ) -> None:

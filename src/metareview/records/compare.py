@@ -420,11 +420,8 @@ def _identical_citation_but(a: Prepared, b: Prepared, tsim: float) -> bool:
 def _same_length(a: Prepared, b: Prepared) -> bool:
     """Two page ranges of the same length (a shifted or mistyped range); a single page
     is a range of length one."""
-    first_a, last_a = _plain_page(a.page_first), _plain_page(a.page_last or a.page_first)
-    first_b, last_b = _plain_page(b.page_first), _plain_page(b.page_last or b.page_first)
-    if first_a is None or last_a is None or first_b is None or last_b is None:
-        return False
-    return last_a - first_a == last_b - first_b
+    x, y = _span(a), _span(b)
+    return x is not None and y is not None and x[1] - x[0] == y[1] - y[0]
 
 
 def _near_pages(a: Prepared, b: Prepared) -> bool:
@@ -506,6 +503,13 @@ def _plain_page(page: str | None) -> int | None:
     return int(page) if page is not None and page.isdigit() else None
 
 
+def _span(p: Prepared) -> tuple[int, int] | None:
+    """(first, last) printed page numbers; a single page is its own last page; ``None``
+    for e-locators, lettered or missing pages."""
+    first, last = _plain_page(p.page_first), _plain_page(p.page_last or p.page_first)
+    return None if first is None or last is None else (first, last)
+
+
 def _abstracts_compatible(a: Prepared, b: Prepared) -> bool:
     """Not two different abstracts: one is missing or short, or they agree."""
     from rapidfuzz.fuzz import ratio
@@ -531,11 +535,8 @@ def reprinted(a: Prepared, b: Prepared, tsim: float | None = None) -> bool:
         return False
     if a.kind == "conference" or b.kind == "conference":
         return False  # proceedings series (LNCS) print same-titled papers of fixed length
-    first_a, last_a = _plain_page(a.page_first), _plain_page(a.page_last)
-    first_b, last_b = _plain_page(b.page_first), _plain_page(b.page_last)
-    if first_a is None or last_a is None or first_b is None or last_b is None:
-        return False
-    if first_a == first_b or not last_a - first_a == last_b - first_b >= 2:
+    x, y = _span(a), _span(b)
+    if x is None or y is None or x[0] == y[0] or not x[1] - x[0] == y[1] - y[0] >= 2:
         return False
     if a.pmid and b.pmid and a.pmid != b.pmid:
         return False  # two MEDLINE citations: not decided without a person
@@ -570,9 +571,8 @@ def appended_erratum(a: Prepared, b: Prepared) -> bool:
     erratum, article = (a, b) if "erratum" in a.markers else (b, a)
     if erratum.markers - {"erratum"} != article.markers:
         return False
-    corrected = _plain_page(erratum.page_first)
-    last = _plain_page(article.page_last or article.page_first)
-    if corrected is None or last is None or corrected not in (last, last + 1):
+    corrected, pages = _plain_page(erratum.page_first), _span(article)
+    if corrected is None or pages is None or corrected not in (pages[1], pages[1] + 1):
         return False
     tsim, contained = title_similarity(a, b)
     return (
